@@ -1,0 +1,107 @@
+"""Typed configuration, as `config.py` reads it from `rules.yaml`.
+
+Only these objects leave `config.py`; no raw dicts travel further. Secrets are never stored
+here, only references to them ("env:NAME" or "cred:NAME"), resolved by `secrets.py` at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from monitor.model import Category, Environment
+
+ChannelKind = Literal["slack_webhook", "slack_bot", "teams", "email"]
+SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "docpage", "openapi"]
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One place alerts go. `secret` is a reference: webhook URL (slack_webhook, teams) or bot token.
+
+    `target`: the Slack channel id for slack_bot. `to`: recipients for email.
+    `categories` / `environments`: None means all. `fallback`: the name of another channel of the
+    same kommune used when this one is dead-lettered.
+    """
+
+    name: str
+    kind: ChannelKind
+    secret: str | None = None
+    target: str | None = None
+    to: tuple[str, ...] = ()
+    categories: frozenset[Category] | None = None
+    environments: frozenset[Environment] | None = None
+    fallback: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class KommuneConfig:
+    """A subscribed kommune. `apis` is the union of its rettighetspakker's APIs and explicit ones."""
+
+    number: str
+    name: str
+    rettighetspakker: tuple[str, ...]
+    apis: tuple[str, ...]
+    channels: tuple[ChannelConfig, ...]
+    categories: frozenset[Category] | None = None
+    environments: frozenset[Environment] | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A polled URL. `api` ties a docpage/openapi source to the kommune API it documents."""
+
+    name: str
+    kind: SourceKind
+    url: str
+    interval_seconds: int = 600
+    jitter_seconds: int = 60
+    api: str | None = None
+    enabled: bool = True
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The outgoing mail server. `security`: "ssl" (465), "starttls" (587) or "none" (loopback only)."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["ssl", "starttls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None  # a secret reference
+    sender: str = "driftsvarsel@localhost"
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Global settings. Paths are absolute after loading."""
+
+    state_dir: Path = Path("/var/lib/driftsvarsel")
+    database: Path = Path("/var/lib/driftsvarsel/driftsvarsel.db")
+    baseline_alert_days: int = 0
+    request_timeout_seconds: float = 20.0
+    max_body_bytes: int = 5_000_000
+    give_up_hours: float = 24.0
+    slack_api_url: str = "https://slack.com/api/"
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    metrics_listen: str | None = None  # "127.0.0.1:9464"
+    healthz_max_age_seconds: int = 3600
+    log_format: Literal["text", "json"] = "text"
+    heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything `rules.yaml` says, validated. `path` is the file it came from."""
+
+    path: Path
+    settings: Settings
+    sources: tuple[SourceConfig, ...]
+    kommuner: tuple[KommuneConfig, ...]
+    admin: tuple[ChannelConfig, ...]
+    vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)

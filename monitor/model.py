@@ -1,0 +1,202 @@
+"""Plain, frozen data passed between the pipeline stages.
+
+Every stage takes and returns these types; none of them does I/O. Times are timezone-aware
+(`datetime` with tzinfo) unless a field says otherwise. Notice windows are Europe/Oslo local
+wall-clock strings ("YYYY-MM-DDTHH:MM"), exactly as `shared/labels/GUIDE.md` defines them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Category = Literal["downtime", "error", "resolved", "api_change", "info"]
+Environment = Literal["prod", "test", "both", "unspecified"]
+ChangeKind = Literal["new", "edited", "removed"]
+
+#: Precedence used when several categories fit (GUIDE.md): the first that holds wins.
+CATEGORIES: tuple[Category, ...] = ("resolved", "downtime", "error", "api_change", "info")
+ENVIRONMENTS: tuple[Environment, ...] = ("prod", "test", "both", "unspecified")
+
+#: The kommune APIs, by id (GUIDE.md, "apis").
+KOMMUNE_APIS: tuple[str, ...] = (
+    "beregnetskatt",
+    "formuesgrunnlageiendomsskatt",
+    "inntekt",
+    "spesifisertsummertskattegrunnlag",
+    "summertskattegrunnlag",
+)
+ALL_APIS = "*"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of one HTTP GET. Never raised: a network failure is `error` with `status` None.
+
+    `not_modified` is True for a 304 answer to a conditional GET (then `body` is empty).
+    `error` is a short human sentence ("timed out after 10 s", "HTTP 503", "body over 5 MB cap")
+    and is None when the body can be parsed.
+    """
+
+    url: str
+    status: int | None
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    retry_after: float | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One item read from a source: a post, a status-page incident, a documentation section.
+
+    `notice_id` is stable across polls (Atom entry id, post URL, incident id). `text` is the body
+    as plain text or markdown; struck-through text stays marked as `~~...~~` so the classifier
+    can ignore it. `published` / `updated` are aware datetimes or None when the source has none.
+    """
+
+    source: str
+    notice_id: str
+    title: str
+    text: str
+    link: str
+    published: datetime | None = None
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+
+    def content_hash(self) -> str:
+        """A digest of what a reader sees (title and text, whitespace-folded): equal hash, no edit."""
+        folded = " ".join(self.title.split()) + "\n" + " ".join(self.text.split())
+        return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A difference between the stored history and a fresh poll of one source.
+
+    `version` is the notice's version number after the change (1 for a new notice). For
+    `removed`, `notice` is the last stored version and `version` is unchanged.
+    """
+
+    kind: ChangeKind
+    notice: Notice
+    version: int
+    previous: Notice | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A downtime window in Europe/Oslo local time, "YYYY-MM-DDTHH:MM"; a part not stated is None."""
+
+    start: str | None
+    end: str | None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a notice is about. `apis` is sorted; `("*",)` means every kommune API, `()` none.
+
+    `reasons` says which terms or rules fired, in plain words, for `--explain` and alert footers.
+    """
+
+    category: Category
+    planned: bool | None
+    apis: tuple[str, ...]
+    environment: Environment
+    window: Window | None
+    reasons: tuple[str, ...] = ()
+
+    def as_label(self, notice_id: str) -> dict[str, object]:
+        """The GUIDE.md label object (the `driftsvarsel classify` output line)."""
+        window = None if self.window is None else {"start": self.window.start, "end": self.window.end}
+        return {
+            "id": notice_id,
+            "category": self.category,
+            "planned": self.planned,
+            "apis": list(self.apis),
+            "environment": self.environment,
+            "window": window,
+        }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message owed to one channel of one kommune (or of the admin route).
+
+    `key` is the idempotency key: "<source>:<notice_id>#v<version>|<kommune>|<channel>".
+    `why` lists, in Norwegian, why this kommune got it ("Inntekt API via rettighetspakke
+    kommuneBoligsosialeFormaal"). `thread_key` names the alert this one follows up (a resolution
+    posted as a reply to the opening notice), or None.
+    """
+
+    key: str
+    kommune_number: str
+    kommune_name: str
+    channel: str
+    change: Change
+    classification: Classification
+    why: tuple[str, ...] = ()
+    thread_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A channel-neutral alert, already written in Norwegian; each channel escapes and formats it.
+
+    `fields` are label/value pairs ("Kategori", "Nedetid"), `body` is the notice text (untrusted),
+    `footer` is the short explanation of the classification and routing.
+    """
+
+    subject: str
+    headline: str
+    fields: tuple[tuple[str, str], ...]
+    body: str
+    link: str | None
+    footer: str
+    message_id: str
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What a channel answered. `permanent` failures (400/403/404/410) are not retried.
+
+    `thread_ref` is what a later reply needs (Slack message ts, email Message-ID), or None.
+    `detail` is a human sentence and never contains a secret (webhook URLs, tokens).
+    """
+
+    ok: bool
+    status: int | None
+    detail: str
+    permanent: bool = False
+    retry_after: float | None = None
+    thread_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One health probe of one API host. `state` is "up", "down" or "misconfigured"."""
+
+    api: str
+    environment: Environment
+    url: str
+    state: Literal["up", "down", "misconfigured"]
+    checked_at: datetime
+    latency_ms: float | None
+    status: int | None
+    detail: str
+    cert_expires: datetime | None = None
+    reasons: tuple[str, ...] = field(default_factory=tuple)

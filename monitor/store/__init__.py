@@ -1,0 +1,38 @@
+"""The only package that talks SQL. One module per area, each with its own migration set.
+
+`open_db(path)` opens (creating) the database in WAL mode with a busy timeout, so the CLI can
+read while the daemon writes, and applies every pending migration of every area.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _migration_sets() -> list[Migrations]:
+    # Imported here so that each area module can import this package's helpers freely.
+    from monitor.store import schema
+
+    return schema.MIGRATION_SETS
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    """Open the SQLite database at `path` (":memory:" allowed), migrated to the current schema.
+
+    Raises OSError (with the path in the message) when the file cannot be created.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    for migrations in _migration_sets():
+        migrations.apply(db)
+    return db
