@@ -96,6 +96,46 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class MaskinportenSettings:
+    """The optional authenticated probe (test environment only; see monitor/maskinporten.py).
+
+    `key_credential` / `certificate_credential` are file names in $CREDENTIALS_DIRECTORY (systemd
+    LoadCredential=). Either the certificate (sent as x5c) or `kid` identifies the key.
+    """
+
+    enabled: bool = False
+    client_id: str | None = None
+    issuer: str = "https://test.maskinporten.no/"
+    key_credential: str = "maskinporten-key.pem"
+    certificate_credential: str | None = "maskinporten-cert.pem"
+    kid: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """Health probes of the API hosts kommuner use (monitor/probeplan.py, monitor/probes.py).
+
+    `base_urls` overrides a base URL per (api, environment); api "maskinporten" is the issuer
+    host. `test_paths` are authenticated-probe paths with synthetic test data, per api.
+    `ca_file` is an extra trust store (tests). Thresholds are consecutive probe results.
+    """
+
+    enabled: bool = True
+    interval_seconds: int = 300
+    jitter_seconds: int = 30
+    timeout_seconds: float = 10.0
+    failure_threshold: int = 3
+    success_threshold: int = 2
+    environments: tuple[Literal["prod", "test"], ...] = ("prod",)
+    base_urls: dict[tuple[str, str], str] = field(default_factory=dict)
+    test_paths: dict[str, str] = field(default_factory=dict)
+    ca_file: str | None = None
+    cert_warning_days: tuple[int, ...] = (14, 7)
+    keep_days: int = 30
+    maskinporten: MaskinportenSettings = field(default_factory=MaskinportenSettings)
+
+
+@dataclass(frozen=True)
 class Rules:
     """Everything `rules.yaml` says, validated. `path` is the file it came from."""
 
@@ -105,3 +145,4 @@ class Rules:
     kommuner: tuple[KommuneConfig, ...]
     admin: tuple[ChannelConfig, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    probes: ProbeSettings = field(default_factory=ProbeSettings)

@@ -4,4 +4,12 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-MIGRATION_SETS: list[Migrations] = []
+from monitor.store import diffs, notices, outbox, probes, sources
+
+MIGRATION_SETS: list[Migrations] = [
+    sources.MIGRATIONS,
+    notices.MIGRATIONS,
+    outbox.MIGRATIONS,
+    probes.MIGRATIONS,
+    diffs.MIGRATIONS,
+]

@@ -1,0 +1,88 @@
+"""Notice → Classification: category, planned, APIs, environment, downtime window, reasons.
+
+Rules follow shared/labels/GUIDE.md; the words they look for live in the vocabulary
+(`monitor/data/vocabulary.yaml`, extended by rules.yaml's `vocabulary:` section).
+
+    classify(notice, vocabulary=None) -> Classification   pure; the default vocabulary is cached
+    load_vocabulary(extra=None) -> Vocabulary             raises UserError for unknown groups
+    validate_vocabulary(extra) -> list[str]               every problem, for `rules check`
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from monitor.classify import vocab
+from monitor.classify.apis import find_apis
+from monitor.classify.category import decide, planned
+from monitor.classify.environment import find_environment
+from monitor.classify.text import prepare
+from monitor.classify.vocab import Vocabulary
+from monitor.classify.window import find_window
+from monitor.errors import UserError
+from monitor.model import Classification, Notice, Window
+
+__all__ = ["Vocabulary", "classify", "load_vocabulary", "reference_date", "validate_vocabulary"]
+
+OSLO = ZoneInfo("Europe/Oslo")
+_DATE_IN_ID = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+
+
+def load_vocabulary(extra: Mapping[str, tuple[str, ...]] | None = None) -> Vocabulary:
+    """The built-in vocabulary extended by `extra` (group name → extra terms).
+
+    Raises UserError listing every problem (unknown group, bad term) when `extra` is wrong.
+    Without `extra` the cached default is returned.
+    """
+    if not extra:
+        return vocab.default()
+    try:
+        return vocab.build(extra)
+    except ValueError as error:
+        raise UserError(f"vocabulary: {error}") from error
+
+
+def validate_vocabulary(extra: object) -> list[str]:
+    """Problems with a `vocabulary:` section, e.g. "vocabulary.x: unknown group 'x' (known groups: ...)"."""
+    return vocab.validate(extra)
+
+
+def reference_date(notice: Notice) -> date:
+    """The notice's own date in Oslo (published, else updated, else a date in its id).
+
+    Years not written in the notice are taken from this date. A notice with no date at all
+    falls back to 1 January 1970, which keeps `classify` pure (no clock).
+    """
+    moment: datetime | None = notice.published or notice.updated
+    if moment is not None:
+        return (moment.astimezone(OSLO) if moment.tzinfo else moment).date()
+    match = _DATE_IN_ID.search(notice.notice_id)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            pass
+    return date(1970, 1, 1)
+
+
+def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classification:
+    """Classify one notice as published (title and body together); pure and fast."""
+    words = vocabulary or vocab.default()
+    reference = reference_date(notice)
+    prepared = prepare(notice.title, notice.text)
+    category, reasons = decide(prepared, words, reference)
+    is_planned: bool | None = None
+    window: Window | None = None
+    if category == "downtime":
+        is_planned, why = planned(prepared, words)
+        reasons.append(why)
+        window, why = find_window(prepared, words, reference)
+        reasons.append(why)
+    apis, why = find_apis(prepared, words, reference, category, notice.tags)
+    reasons.append(why)
+    environment, why = find_environment(prepared, words)
+    reasons.append(why)
+    return Classification(category, is_planned, apis, environment, window, tuple(reasons))

@@ -1,0 +1,77 @@
+"""Which kommune APIs a notice concerns (GUIDE.md "apis").
+
+In order:
+1. every API ("*") when the title or the first paragraph speaks of all of Skatteetaten's APIs
+   ("Alle Skatteetatens API-er", "eksterne API-er", "våre delingstjenester");
+2. the kommune APIs named, by current or earlier name ("Inntektsmottaker", 2017-18
+   "Skattegrunnlag API");
+3. a group ("skatteoppgjørstjenestene") when nothing narrower is named, in title or body;
+4. none ([]) when only other services are named (Restanser, MVA, event feeds ...), also in tags;
+5. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
+   incidents that name no service at all ("Vi har for tiden driftsproblemer");
+6. otherwise none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from monitor.classify.text import Prepared
+from monitor.classify.vocab import Vocabulary
+from monitor.model import ALL_APIS, KOMMUNE_APIS
+
+SKATTEOPPGJOR_APIS = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
+LEGACY_SKATTEGRUNNLAG_UNTIL = 2018
+INCIDENTS = ("downtime", "error", "resolved")
+
+
+def _opening(prepared: Prepared) -> str:
+    """The title and the body's first paragraph, where a notice says what it is about."""
+    body = prepared.body_sentences
+    first = min((sentence.paragraph for sentence in body), default=0)
+    return prepared.title + "\n" + " ".join(s.text for s in body if s.paragraph == first)
+
+
+def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> dict[str, str]:
+    """Kommune API id → the text that named it."""
+    text = prepared.full_text
+    named: dict[str, str] = {}
+    for api in KOMMUNE_APIS:
+        match = vocabulary.first(f"api_{api}", text)
+        if match is not None:
+            named[api] = match.group(0)
+    if reference.year <= LEGACY_SKATTEGRUNNLAG_UNTIL and "summertskattegrunnlag" not in named:
+        match = vocabulary.first("api_skattegrunnlag_legacy", text)
+        if match is not None:
+            named["summertskattegrunnlag"] = match.group(0)
+    return named
+
+
+def find_apis(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, category: str, tags: tuple[str, ...]
+) -> tuple[tuple[str, ...], str]:
+    """The sorted API ids (or ("*",) or ()) and the reason."""
+    text = prepared.full_text
+    every = vocabulary.first("all_api_terms", _opening(prepared))
+    if every is not None:
+        return (ALL_APIS,), f"apis: '{every.group(0)}' → all"
+    named = named_apis(prepared, vocabulary, reference)
+    if named:
+        reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
+        return tuple(sorted(named)), f"apis: {reason}"
+    other = vocabulary.first("other_api_terms", text)
+    group = vocabulary.first("group_skatteoppgjor", text)
+    if group is not None and other is None:
+        return SKATTEOPPGJOR_APIS, f"apis: group '{group.group(0)}' → {', '.join(SKATTEOPPGJOR_APIS)}"
+    if other is not None:
+        return (), f"apis: only other services named ('{other.group(0)}')"
+    tag_text = " ".join(tags)
+    tagged = vocabulary.first("other_api_terms", tag_text)
+    if tagged is not None:
+        return (), f"apis: tagged with another service ('{tagged.group(0)}')"
+    service = vocabulary.first("service_terms", text)
+    if service is not None:
+        return (ALL_APIS,), f"apis: unnamed services or shared dependency '{service.group(0)}' → all"
+    if category in INCIDENTS:
+        return (ALL_APIS,), "apis: incident names no service → all"
+    return (), "apis: no API named"

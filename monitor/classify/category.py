@@ -1,0 +1,151 @@
+"""Category (resolved > downtime > error > api_change > info) and `planned`, from title + body.
+
+Each category has a term group; a term counts unless its clause says otherwise:
+- resolved: not when future or conditional ("så snart problemet er rettet", "å få dette løst");
+- downtime: not when negated right before ("ingen nedetid forventet");
+- error: not when hypothetical ("hvis dere opplever problemer", "eventuelle problemer"), negated,
+  or in a sentence that says it was fixed ("Vi har fikset enkelte visningsproblemer");
+- api_change: a new income year only when it is new ("inntektsår 2015" in 2018 is not);
+  and an info topic in the title (terms of use, the status page, the news feed) makes it info.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from monitor.classify.text import Prepared, Sentence
+from monitor.classify.vocab import Vocabulary
+from monitor.model import Category
+
+_CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
+_INCOME_YEAR = re.compile(r"\b(?:inntektsår|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
+_LAST_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A term that fired: its group, the text it matched, and where."""
+
+    group: str
+    term: str
+    in_title: bool
+
+    def describe(self) -> str:
+        return f"'{self.term}' in {'title' if self.in_title else 'body'}"
+
+
+def clause_before(text: str, position: int) -> str:
+    """The text between the start of the match's clause and the match."""
+    starts = [match.end() for match in _CLAUSE_START.finditer(text, 0, position)]
+    return text[starts[-1] if starts else 0 : position]
+
+
+def _last_words(text: str, count: int = _LAST_WORDS) -> str:
+    return " ".join(text.split()[-count:])
+
+
+def _hits(vocabulary: Vocabulary, group: str, sentence: Sentence) -> list[tuple[re.Match[str], str]]:
+    return [(match, clause_before(sentence.text, match.start())) for match in vocabulary.find(group, sentence.text)]
+
+
+def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
+    found = []
+    for sentence in prepared.sentences:
+        for match, before in _hits(vocabulary, "resolved_terms", sentence):
+            if not vocabulary.has("future_terms", before):
+                found.append(Hit("resolved", match.group(0), sentence.in_title))
+        if sentence.in_title:
+            for match in re.finditer(r"(?<![\wæøå])(?:løst|løyst)(?![\wæøå])", sentence.text, re.I):
+                before = clause_before(sentence.text, match.start())
+                if not vocabulary.has("future_terms", before) and not vocabulary.has("negation_terms", before):
+                    found.append(Hit("resolved", match.group(0), True))
+    return found
+
+
+def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
+    found = []
+    for sentence in prepared.sentences:
+        for match, before in _hits(vocabulary, "downtime_terms", sentence):
+            if not vocabulary.has("negation_terms", _last_words(before)):
+                found.append(Hit("downtime", match.group(0), sentence.in_title))
+    return found
+
+
+def _says_fixed(sentence: Sentence, vocabulary: Vocabulary) -> bool:
+    return any(
+        not vocabulary.has("future_terms", before) for _, before in _hits(vocabulary, "fixed_terms", sentence)
+    )
+
+
+def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
+    found = []
+    for sentence in prepared.sentences:
+        if _says_fixed(sentence, vocabulary):
+            continue
+        for match, before in _hits(vocabulary, "error_terms", sentence):
+            if vocabulary.has("hypothetical_terms", before):
+                continue
+            if vocabulary.has("negation_terms", _last_words(before, 2)):
+                continue
+            found.append(Hit("error", match.group(0), sentence.in_title))
+    return found
+
+
+def api_change_hits(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> list[Hit]:
+    found = []
+    for sentence in prepared.sentences:
+        for match in vocabulary.find("api_change_terms", sentence.text):
+            found.append(Hit("api_change", match.group(0), sentence.in_title))
+        for match in _INCOME_YEAR.finditer(sentence.text):
+            if int(match.group(1)) >= reference.year - 1:
+                found.append(Hit("api_change", match.group(0), sentence.in_title))
+    return found
+
+
+def info_topic(prepared: Prepared, vocabulary: Vocabulary) -> str | None:
+    match = vocabulary.first("info_terms", prepared.title)
+    return match.group(0) if match else None
+
+
+def decide(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> tuple[Category, list[str]]:
+    """The category and the reasons for it (the first hits of the winning group)."""
+    for category, hits in (
+        ("resolved", resolved_hits(prepared, vocabulary)),
+        ("downtime", downtime_hits(prepared, vocabulary)),
+        ("error", error_hits(prepared, vocabulary)),
+    ):
+        if hits:
+            return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]  # type: ignore[return-value]
+    changes = api_change_hits(prepared, vocabulary, reference)
+    topic = info_topic(prepared, vocabulary)
+    if changes and topic is None:
+        return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
+    if changes and topic is not None:
+        return "info", [f"category info: topic '{topic}' in title outweighs '{changes[0].term}'"]
+    return "info", ["category info: no downtime, error, resolution or API change terms"]
+
+
+def _best(hits: list[Hit], count: int = 3) -> list[Hit]:
+    """Title hits first, then body hits, without repeating a term."""
+    ordered = sorted(hits, key=lambda hit: not hit.in_title)
+    seen: set[str] = set()
+    unique = []
+    for hit in ordered:
+        if hit.term.lower() not in seen:
+            seen.add(hit.term.lower())
+            unique.append(hit)
+    return unique[:count]
+
+
+def planned(prepared: Prepared, vocabulary: Vocabulary) -> tuple[bool, str]:
+    """For downtime: announced in advance (True) or an outage in progress (False)."""
+    text = prepared.full_text
+    sign = vocabulary.first("planned_terms", text)
+    if sign is not None:
+        return True, f"planned: '{sign.group(0)}'"
+    outage = vocabulary.first("unplanned_terms", text)
+    if outage is not None:
+        return False, f"unplanned: '{outage.group(0)}'"
+    return True, "planned: announced downtime (no sign of an outage in progress)"

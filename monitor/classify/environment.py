@@ -1,0 +1,43 @@
+"""Test, production, both, or unspecified (GUIDE.md "environment").
+
+A sentence that says an environment is not affected ("Produksjonsmiljøet er ikke berørt") or
+only announces a later notice ("Det vil komme nytt varsel når api'et er oppdatert i test og
+produksjon") does not count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.classify.text import Prepared
+from monitor.classify.vocab import Vocabulary
+from monitor.model import Environment
+
+_NOT_AFFECTED = re.compile(
+    r"\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:berørt|berøres|påvirket|påvirkes|råka|omfattet)", re.IGNORECASE
+)
+_LATER_NOTICE = re.compile(
+    r"\bnytt\s+varsel\b|\bkommer\s+tilbake\s+med\b|\bvil\s+varsle\b|\bvarsle\s+på\s+nytt\b", re.IGNORECASE
+)
+
+
+def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Environment, str]:
+    """The environment and the terms that decided it."""
+    test: list[str] = []
+    prod: list[str] = []
+    for sentence in prepared.sentences:
+        text = sentence.text
+        if _NOT_AFFECTED.search(text) or _LATER_NOTICE.search(text):
+            continue
+        both = vocabulary.first("both_terms", text)
+        if both is not None:
+            return "both", f"environment both: '{both.group(0)}'"
+        test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
+        prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
+    if test and prod:
+        return "both", f"environment both: '{test[0]}' and '{prod[0]}'"
+    if test:
+        return "test", f"environment test: '{test[0]}'"
+    if prod:
+        return "prod", f"environment prod: '{prod[0]}'"
+    return "unspecified", "environment unspecified: no environment named"

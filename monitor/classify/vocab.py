@@ -1,0 +1,135 @@
+"""The classifier's vocabulary: named term groups compiled to regular expressions.
+
+Built-in groups come from `monitor/data/vocabulary.yaml`; rules.yaml's `vocabulary:` section may
+add terms to a group (never create one). Term syntax is described at the top of the data file.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
+
+DATA_PACKAGE = "monitor.data"
+DATA_FILE = "vocabulary.yaml"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Term groups (group name → terms) and their compiled patterns (one per group)."""
+
+    groups: Mapping[str, tuple[str, ...]]
+    patterns: Mapping[str, re.Pattern[str]] = field(repr=False)
+
+    def find(self, group: str, text: str) -> Iterator[re.Match[str]]:
+        """Every non-overlapping match of the group's terms in `text`, left to right."""
+        return self.patterns[group].finditer(text)
+
+    def first(self, group: str, text: str) -> re.Match[str] | None:
+        return self.patterns[group].search(text)
+
+    def has(self, group: str, text: str) -> bool:
+        return self.patterns[group].search(text) is not None
+
+
+def term_pattern(term: str) -> str:
+    """One term (see the data file's header) as a regular-expression source string.
+
+    Raises re.error (via compile in callers) for a bad `re:` term; ValueError for an empty one.
+    """
+    term = term.strip()
+    if not term:
+        raise ValueError("empty term")
+    if term.startswith("re:"):
+        return term[3:]
+    words = [word for word in re.split(r"[\s\-]+", term) if word]
+    if not words:
+        raise ValueError(f"term {term!r} has no letters")
+    parts: list[str] = []
+    for index, word in enumerate(words):
+        core = word.strip("*")
+        first, last = index == 0, index == len(words) - 1
+        # \b-anchored and lazy, so a compound search starts only at word starts (fast).
+        if word.startswith("*") and len(word) > 1:
+            prefix = r"\b\w*?" if first else r"\w*?"
+        else:
+            prefix = r"\b" if first and core[:1].isalnum() else ""
+        suffix = r"\w*" if word.endswith("*") and len(word) > 1 else ""
+        if last and core[-1:].isalnum():
+            suffix += r"\b"
+        parts.append(prefix + re.escape(core) + suffix)
+    return r"[\s\-]*".join(parts)
+
+
+def _compile(terms: tuple[str, ...]) -> re.Pattern[str]:
+    if not terms:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{term_pattern(term)})" for term in terms), re.IGNORECASE)
+
+
+@functools.cache
+def builtin_groups() -> dict[str, tuple[str, ...]]:
+    """The built-in data file's groups, read once."""
+    source = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    loaded = yaml.safe_load(source)
+    return {str(name): tuple(str(term) for term in terms or ()) for name, terms in loaded.items()}
+
+
+def term_problems(group: str, terms: object) -> list[str]:
+    """Problems with one group's extra terms (not a list of strings, empty, bad regex)."""
+    where = f"vocabulary.{group}"
+    if isinstance(terms, str):
+        terms = (terms,)
+    if not isinstance(terms, (list, tuple)):
+        return [f"{where}: expected a list of terms, got {type(terms).__name__}"]
+    problems = []
+    for index, term in enumerate(terms):
+        if not isinstance(term, str):
+            problems.append(f"{where}[{index}]: a term must be text, got {type(term).__name__}")
+            continue
+        try:
+            re.compile(term_pattern(term))
+        except (ValueError, re.error) as error:
+            problems.append(f"{where}[{index}]: bad term {term!r}: {error} (see the syntax in {DATA_FILE})")
+    return problems
+
+
+def validate(extra: object) -> list[str]:
+    """Every problem with an admin's `vocabulary:` mapping (group name → extra terms)."""
+    if extra is None:
+        return []
+    if not isinstance(extra, Mapping):
+        return [f"vocabulary: expected a mapping of group name to terms, got {type(extra).__name__}"]
+    known = builtin_groups()
+    problems: list[str] = []
+    for group, terms in extra.items():
+        if group not in known:
+            problems.append(
+                f"vocabulary.{group}: unknown group '{group}' (known groups: {', '.join(sorted(known))})"
+            )
+            continue
+        problems.extend(term_problems(str(group), terms))
+    return problems
+
+
+def build(extra: Mapping[str, tuple[str, ...]] | None = None) -> Vocabulary:
+    """The built-in vocabulary extended by `extra`; raises ValueError listing every problem."""
+    problems = validate(extra)
+    if problems:
+        raise ValueError("; ".join(problems))
+    groups = dict(builtin_groups())
+    for group, terms in (extra or {}).items():
+        more = (terms,) if isinstance(terms, str) else tuple(terms)
+        groups[group] = groups[group] + tuple(term for term in more if term not in groups[group])
+    patterns = {name: _compile(terms) for name, terms in groups.items()}
+    return Vocabulary(groups, patterns)
+
+
+@functools.cache
+def default() -> Vocabulary:
+    """The built-in vocabulary, compiled once per process."""
+    return build(None)

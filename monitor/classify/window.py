@@ -1,0 +1,103 @@
+"""The downtime window a notice states (GUIDE.md "window"), in Europe/Oslo local time.
+
+Sentences that speak of the downtime (or of maintenance, upgrades, instability) are read first,
+body before title; a period with a date and a clock time beats one with a date only, which beats
+one with a clock time only (that one falls on the notice's date). A date-only period takes its
+clock times from a time-only sentence nearby ("tirsdag morgen (09.05.2023). ... mellom kl. 07-08").
+Sentences about anything else are not read: their dates are usually those of other notices.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from monitor.classify.dates import tokens
+from monitor.classify.period import Period, bounds, merge_times, parse_period
+from monitor.classify.text import Prepared, Sentence
+from monitor.classify.vocab import Vocabulary
+from monitor.model import Window
+
+_CONTEXT = re.compile(
+    r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b",
+    re.IGNORECASE,
+)
+_TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d|\bklokk", re.IGNORECASE)
+_POSTPONED = re.compile(
+    r"utsatt\s+(?:på\s+ubestemt\s+tid|inntil\s+videre|til\s+(?:senere|et\s+senere\s+tidspunkt))"
+    r"|ny\s+dato\s+(?:kommer|er\s+ikke|blir\s+varslet)|utsett\s+på\s+uviss\s+tid",
+    re.IGNORECASE,
+)
+
+
+def _quality(period: Period) -> int | None:
+    if period.has_date and period.has_time:
+        return 0
+    if period.has_date:
+        return 1
+    if period.has_time:
+        return 2
+    return None
+
+
+def _is_context(sentence: Sentence, vocabulary: Vocabulary) -> bool:
+    text = sentence.text
+    if sentence.in_title:
+        return bool(vocabulary.has("downtime_terms", text) or _CONTEXT.search(text) or _TITLE_HINT.search(text))
+    return bool(vocabulary.has("downtime_terms", text) or _CONTEXT.search(text))
+
+
+def _pick(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date
+) -> tuple[Sentence, Period, Sentence | None] | None:
+    """The sentence whose period is the window, plus the sentence its clock times came from."""
+    ranked: list[tuple[tuple[int, int, int], Sentence, Period]] = []
+    time_only: list[tuple[Sentence, Period]] = []
+    duration = 0.0
+    sentences = prepared.sentences
+    context = [_is_context(sentence, vocabulary) for sentence in sentences]
+    for order, sentence in enumerate(sentences):
+        # "Skatteetaten gjennomfører en endring i kveld, ... mellom klokken 18 og 20. I forbindelse
+        # med endringen vil det kunne forekomme nedetid ...": the sentence before counts too.
+        follows = order + 1 < len(sentences) and context[order + 1] and not sentence.in_title
+        if not (context[order] or follows and sentences[order + 1].paragraph == sentence.paragraph):
+            continue
+        period = parse_period(tokens(sentence.text, reference), reference)
+        quality = _quality(period)
+        if quality is None:
+            duration = max(duration, period.duration_minutes)
+            continue
+        if quality == 2:
+            time_only.append((sentence, period))
+        ranked.append(((quality, 1 if sentence.in_title else 0, order), sentence, period))
+    if not ranked:
+        return None
+    _, sentence, period = min(ranked, key=lambda item: item[0])
+    # "Dette vil medføre en nedetid på ca 2 timer." completes the sentence before it.
+    period.duration_minutes = max(period.duration_minutes, duration)
+    if _quality(period) == 1 and time_only:
+        source, times = time_only[0]
+        return sentence, merge_times(period, times), source
+    return sentence, period, None
+
+
+def _format(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def find_window(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> tuple[Window | None, str]:
+    """The window and a short reason ("window: '...' → 2022-04-21T08:00–16:00")."""
+    if any(_POSTPONED.search(sentence.text) for sentence in prepared.sentences):
+        return None, "window: postponed with no new date"
+    picked = _pick(prepared, vocabulary, reference)
+    if picked is None:
+        return None, "window: no date or time stated"
+    sentence, period, times_from = picked
+    start, end = bounds(period, reference)
+    if start is None and end is None:
+        return None, "window: no date or time stated"
+    window = Window(_format(start), _format(end))
+    quoted = sentence.text if len(sentence.text) <= 80 else sentence.text[:77] + "..."
+    where = "title" if sentence.in_title else "body"
+    extra = f" + times from '{times_from.text[:60]}'" if times_from is not None else ""
+    return window, f"window ({where}): '{quoted}'{extra} → {window.start or '?'}–{window.end or '?'}"

@@ -1,0 +1,21 @@
+"""Delivery channels: one module per kind, each exposing `send(message, channel, context)`.
+
+A sender never raises; every outcome is a `DeliveryResult`. Permanent failures (the webhook
+is gone, the bot is not in the channel, a 5xx SMTP reply) are not retried by the outbox;
+retryable ones (429 with `retry_after`, 5xx, timeouts, refused connections) are.
+"""
+
+from __future__ import annotations
+
+from monitor.configtypes import ChannelKind
+from monitor.deliver import mail, slack, teams
+from monitor.deliver.base import TIMEOUT_SECONDS, DeliveryContext, Sender, check_webhook_url
+
+SENDERS: dict[ChannelKind, Sender] = {
+    "slack_webhook": slack.send_webhook,
+    "slack_bot": slack.send_bot,
+    "teams": teams.send,
+    "email": mail.send,
+}
+
+__all__ = ["SENDERS", "TIMEOUT_SECONDS", "DeliveryContext", "Sender", "check_webhook_url"]

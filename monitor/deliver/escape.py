@@ -1,0 +1,42 @@
+"""Making untrusted text (notice titles and bodies, names) inert in each channel's markup.
+
+HTML escaping for email is `html.escape`; these are the two chat formats.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Slack's only control characters (api.slack.com/reference/surfaces/formatting). Escaping them
+# turns "<!channel>", "<@U123>" and "<https://x|text>" into literal text. Nothing else is encoded.
+_SLACK_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+# Adaptive Card TextBlocks render a markdown subset. Backslash-escape what opens emphasis, code or
+# a link anywhere ("(" only forms a link after "]", so escaping "[" and "]" is enough), and
+# headings, quotes and list markers only at a line start, where they mean something.
+_TEAMS_INLINE = re.compile(r"([\\`*_\[\]~])")
+_TEAMS_LINE_START = re.compile(r"^([ \t]*)(>+|(?:#+|[-+]|\d+[.)])(?=\s|$))", re.MULTILINE)
+_TEAMS_MENTION = re.compile(r"</?\s*at\b[^>]*>", re.IGNORECASE)
+
+
+def slack(text: str) -> str:
+    """`text` safe inside Slack mrkdwn or plain_text: & < > become &amp; &lt; &gt;."""
+    return text.translate(_SLACK_TABLE)
+
+
+def teams(text: str) -> str:
+    """`text` inert inside an Adaptive Card TextBlock or Fact.
+
+    `<at>` mention tags are dropped (their inner text stays), markdown metacharacters are
+    backslash-escaped, and "{{" is broken so the DATE()/TIME() functions cannot fire.
+    """
+    text = _TEAMS_MENTION.sub("", text)
+    text = _TEAMS_INLINE.sub(r"\\\1", text)
+    text = _TEAMS_LINE_START.sub(lambda match: match.group(1) + _escape_marker(match.group(2)), text)
+    return text.replace("{{", "{\u200b{")
+
+
+def _escape_marker(marker: str) -> str:
+    if marker[0].isdigit():  # "1." or "1)": escape the punctuation, keep the number
+        return marker[:-1] + "\\" + marker[-1]
+    return "".join("\\" + character for character in marker)

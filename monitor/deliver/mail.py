@@ -1,0 +1,176 @@
+"""Email over SMTP: verified TLS (SMTPS or required STARTTLS), multipart text + HTML.
+
+The Message-ID is the message's stable id, so a retried send is recognisable as the same
+mail; follow-ups carry In-Reply-To/References. Auto-Submitted and X-Auto-Response-Suppress
+keep vacation responders quiet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from monitor.configtypes import ChannelConfig, SmtpConfig
+from monitor.deliver.base import DeliveryContext, failure, is_loopback
+from monitor.model import DeliveryResult, Message
+
+LIST_ID = "Driftsvarsel <driftsvarsel.monitor>"
+OPEN_LABEL = "Åpne varselet"
+_MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+
+
+class _NoStartTls(Exception):
+    """The server did not offer STARTTLS, which this configuration requires."""
+
+
+def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> DeliveryResult:
+    """Send `message` to `channel.to` through `context.settings.smtp`. `thread_ref` = the Message-ID.
+
+    The server certificate is always verified: against `smtp.ca_file` alone when set (a private
+    CA), else against the system store. An untrusted certificate is a retryable failure.
+    """
+    smtp = context.settings.smtp
+    where = f"SMTP {smtp.host}:{smtp.port}"
+    if not channel.to:
+        return failure(f"channel {channel.name}: no recipients (set to: in rules.yaml)", permanent=True)
+    if smtp.security == "none" and not is_loopback(smtp.host):
+        return failure(
+            f"{where}: security 'none' is allowed only for a loopback host; use starttls or ssl",
+            permanent=True,
+        )
+    if smtp.username and context.smtp_password is None:
+        return failure(
+            f"{where}: smtp.username is set but the password secret was not resolved", permanent=True
+        )
+    try:
+        tls = ssl.create_default_context(cafile=smtp.ca_file)
+    except (OSError, ssl.SSLError) as error:
+        return failure(
+            f"smtp.ca_file {smtp.ca_file}: cannot be read as CA certificates ({error})", permanent=True
+        )
+    email = build_email(message, sender=smtp.sender, to=channel.to, now=datetime.now(UTC))
+    try:
+        with _connect(smtp, tls, context.timeout) as client:
+            if smtp.username:
+                client.login(smtp.username, context.smtp_password or "")
+            refused = client.send_message(email)
+    except ssl.SSLCertVerificationError as error:
+        detail = (
+            f"{where}: server certificate not trusted ({error.verify_message}); fix it or set smtp.ca_file"
+        )
+        return failure(detail, permanent=False)
+    except _NoStartTls:
+        return failure(
+            f"{where}: the server does not offer STARTTLS; use security: ssl or another server",
+            permanent=True,
+        )
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        permanent = all(500 <= code < 600 for code in codes)
+        return failure(
+            f"{where}: every recipient refused ({_codes(error.recipients)})",
+            permanent=permanent,
+            status=min(codes),
+        )
+    except smtplib.SMTPResponseException as error:
+        text = _reply_text(error.smtp_error)
+        return failure(
+            f"{where}: {error.smtp_code} {text}",
+            permanent=500 <= error.smtp_code < 600,
+            status=error.smtp_code,
+        )
+    except smtplib.SMTPServerDisconnected as error:
+        return failure(f"{where}: connection closed ({error})", permanent=False)
+    except smtplib.SMTPException as error:  # e.g. no usable AUTH mechanism: a configuration problem
+        return failure(f"{where}: {error}", permanent=True)
+    except TimeoutError:
+        return failure(f"{where}: timed out after {context.timeout:g} s", permanent=False)
+    except OSError as error:
+        return failure(f"{where}: {type(error).__name__}: {error}", permanent=False)
+    detail = f"sent to {len(channel.to) - len(refused)} of {len(channel.to)} recipients"
+    if refused:
+        detail += f"; refused: {_codes(refused)}"
+    return DeliveryResult(ok=True, status=250, detail=detail, thread_ref=message.message_id)
+
+
+def build_email(message: Message, *, sender: str, to: tuple[str, ...], now: datetime) -> EmailMessage:
+    """multipart/alternative (text, then HTML) with threading and auto-reply-suppressing headers."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = ", ".join(to)
+    email["Subject"] = " ".join(message.subject.split())
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = message.message_id
+    if message.in_reply_to and _MESSAGE_ID.match(message.in_reply_to):
+        email["In-Reply-To"] = message.in_reply_to
+        email["References"] = message.in_reply_to
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-Auto-Response-Suppress"] = "All"
+    email["List-Id"] = LIST_ID
+    email.set_content(text_part(message), cte="quoted-printable")
+    email.add_alternative(html_part(message), subtype="html", cte="quoted-printable")
+    return email
+
+
+def text_part(message: Message) -> str:
+    lines = [message.headline, ""]
+    lines += [f"{label}: {value}" for label, value in message.fields]
+    if message.body:
+        lines += ["", message.body]
+    if message.link:
+        lines += ["", f"{OPEN_LABEL}: {message.link}"]
+    if message.footer:
+        lines += ["", "-- ", message.footer]
+    return "\n".join(lines) + "\n"
+
+
+def html_part(message: Message) -> str:
+    """Every untrusted string goes through html.escape; the link only as an http(s) href."""
+    rows = "".join(
+        f'<tr><th align="left" style="padding-right:1em">{html.escape(label)}</th>'
+        f"<td>{html.escape(value)}</td></tr>"
+        for label, value in message.fields
+    )
+    parts = [
+        '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"></head><body>',
+        f"<h2>{html.escape(message.headline)}</h2>",
+        f"<table>{rows}</table>" if rows else "",
+        f'<p style="white-space:pre-wrap">{html.escape(message.body)}</p>' if message.body else "",
+    ]
+    if message.link and message.link.lower().startswith(("https://", "http://")):
+        parts.append(f'<p><a href="{html.escape(message.link, quote=True)}">{OPEN_LABEL}</a></p>')
+    if message.footer:
+        parts.append(f'<p style="color:#666;font-size:small">{html.escape(message.footer)}</p>')
+    parts.append("</body></html>")
+    return "\n".join(part for part in parts if part) + "\n"
+
+
+def _connect(smtp: SmtpConfig, tls: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
+    if smtp.security == "ssl":
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls)
+    client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    try:
+        if smtp.security == "starttls":
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                raise _NoStartTls()
+            client.starttls(context=tls)
+            client.ehlo()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())[:200]
+
+
+def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{address}: {code} {_reply_text(text)}" for address, (code, text) in recipients.items())

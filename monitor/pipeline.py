@@ -1,0 +1,324 @@
+"""The one module that calls the stages in order.
+
+    fetch → parse → diff → classify → route → render → store (outbox, one transaction)
+
+`poll_source` runs one poll of one source and returns a `PollReport`; delivery happens later,
+from the outbox (`monitor.worker.drain`). Nothing here talks SQL or HTTP itself: it composes
+the stage modules, passing plain data between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from monitor import fetch as fetching
+from monitor.classify import Vocabulary, classify
+from monitor.configtypes import Rules, SourceConfig
+from monitor.diff import diff, suspicious_shrink
+from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
+from monitor.render import render_admin, render_alert
+from monitor.route import route
+from monitor.sources import SourceFormatError, parse_body
+from monitor.store import notices as notice_store
+from monitor.store import outbox
+from monitor.store import sources as source_store
+from monitor.threads import find_opening
+
+log = logging.getLogger(__name__)
+
+#: Sources whose every poll shows the whole set, so a missing item really was removed.
+COMPLETE_KINDS = frozenset({"statuspage_api", "docpage", "openapi"})
+#: Document sources: their changes are API changes by construction (see monitor.doccheck).
+DOC_KINDS = frozenset({"docpage", "openapi"})
+#: How far back a resolution looks for the incident it closes.
+THREAD_LOOKBACK = timedelta(days=7)
+
+Fetcher = Callable[..., FetchResult]
+ProbeNote = Callable[[Classification], str | None]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """What one poll did, for logs, metrics and the demo's printout."""
+
+    source: str
+    outcome: str  # "changed", "unchanged", "not_modified", "baseline", "failed"
+    changes: tuple[Change, ...] = ()
+    classifications: dict[str, Classification] = field(default_factory=dict)
+    alerts: tuple[Alert, ...] = ()
+    error: str | None = None
+
+
+def poll_source(
+    db: object,
+    rules: Rules,
+    source: SourceConfig,
+    *,
+    now: datetime,
+    vocabulary: Vocabulary | None = None,
+    fetcher: Fetcher = fetching.fetch,
+    probe_note: ProbeNote | None = None,
+) -> PollReport:
+    """Poll `source` once: record the fetch, the changes and the alerts they owe (in the outbox).
+
+    Never raises for a broken source: the failure is recorded, and the admin is told once when
+    the source breaks and once when it recovers.
+    """
+    state = source_store.get_source_state(db, source.name)
+    result = fetcher(
+        source.url,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        timeout=rules.settings.request_timeout_seconds,
+        max_bytes=rules.settings.max_body_bytes,
+    )
+    if result.not_modified:
+        _record(db, rules, source, result, notices=None, error=None, now=now)
+        return PollReport(source.name, "not_modified")
+    if not result.ok:
+        return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
+    try:
+        notices = parse_body(result.body, source, content_type=result.content_type)
+    except SourceFormatError as error:
+        return _failed(db, rules, source, result, str(error), now)
+
+    previous = notice_store.stored_notices(db, source.name)
+    live_before = sum(1 for stored in previous.values() if not stored.removed)
+    shrink = suspicious_shrink(live_before, notices)
+    if shrink is not None:
+        return _failed(db, rules, source, result, shrink, now)
+
+    changes = diff(previous, notices, complete=source.kind in COMPLETE_KINDS)
+    baseline = state.baselined_at is None
+    classifications = {
+        change.notice.notice_id: _classify(change, source, vocabulary) for change in changes
+    }
+    alerts = _alerts_for(db, rules, source, changes, classifications, baseline=baseline, now=now)
+    messages = [
+        (alert, _render(alert, probe_note, db)) for alert in alerts
+    ]
+    notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
+    _record(db, rules, source, result, notices=len(notices), error=None, now=now)
+    if baseline:
+        source_store.mark_baselined(db, source.name, now)
+    outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
+    log.info(
+        "poll %s: %s, %d notices, %d changes, %d alerts",
+        source.name, outcome, len(notices), len(changes), len(alerts),
+    )
+    return PollReport(source.name, outcome, tuple(changes), classifications, tuple(alerts))
+
+
+def _classify(change: Change, source: SourceConfig, vocabulary: Vocabulary | None) -> Classification:
+    if source.kind in DOC_KINDS:
+        from monitor.doccheck import describe_change
+
+        classification, _ = describe_change(change, source)
+        return classification
+    return classify(change.notice, vocabulary)
+
+
+def _alerts_for(
+    db: object,
+    rules: Rules,
+    source: SourceConfig,
+    changes: Sequence[Change],
+    classifications: dict[str, Classification],
+    *,
+    baseline: bool,
+    now: datetime,
+) -> list[Alert]:
+    """Route every change that owes an alert. Removed notices and quiet baselines owe none."""
+    alerts: list[Alert] = []
+    batch: list[tuple[str, Notice, Classification]] = []
+    for change in _oldest_first(changes):
+        if change.kind == "removed":
+            continue
+        classification = classifications[change.notice.notice_id]
+        key = f"{source.name}:{change.notice.notice_id}"
+        if baseline and not _recent(change.notice, rules.settings.baseline_alert_days, now):
+            batch.append((key, change.notice, classification))
+            continue
+        routed = route(change, classification, rules)
+        if classification.category == "resolved":
+            routed = _thread_resolution(db, change, classification, routed, batch, alerts, now)
+        alerts.extend(routed)
+        batch.append((key, change.notice, classification))
+    return alerts
+
+
+def _thread_resolution(
+    db: object,
+    change: Change,
+    classification: Classification,
+    routed: list[Alert],
+    batch: list[tuple[str, Notice, Classification]],
+    batch_alerts: list[Alert],
+    now: datetime,
+) -> list[Alert]:
+    """Send a resolution to the kommuner and channels that got the incident it closes, threaded."""
+    since = now - THREAD_LOOKBACK
+    candidates = list(notice_store.recent_incidents(db, since)) + [
+        item for item in batch if item[2].category in ("error", "downtime")
+    ]
+    opening = find_opening(change.notice, classification, candidates, now)
+    if opening is None:
+        return routed
+    parents = {
+        (alert.kommune_number, alert.channel): alert.key
+        for alert in batch_alerts
+        if alert.key.startswith(opening + "#")
+    }
+    for item in notice_store.alerts_for_notice(db, opening):
+        parents.setdefault((item.kommune, item.channel), item.idem_key)
+    if not parents:
+        return routed
+    base = f"{change.notice.source}:{change.notice.notice_id}#v{change.version}"
+    template = routed[0] if routed else None
+    threaded = []
+    for (kommune, channel), parent_key in sorted(parents.items()):
+        name = _kommune_name(routed, kommune, template)
+        threaded.append(
+            Alert(
+                key=f"{base}|{kommune}|{channel}",
+                kommune_number=kommune,
+                kommune_name=name,
+                channel=channel,
+                change=change,
+                classification=classification,
+                why=("Oppfølging av varselet dere fikk om samme hendelse",),
+                thread_key=parent_key,
+            )
+        )
+    return threaded
+
+
+def _kommune_name(routed: Sequence[Alert], kommune: str, template: Alert | None) -> str:
+    for alert in routed:
+        if alert.kommune_number == kommune:
+            return alert.kommune_name
+    from monitor.kommuner import kommune_name
+
+    return "Administrator" if kommune == "admin" else kommune_name(kommune)
+
+
+def _render(alert: Alert, probe_note: ProbeNote | None, db: object) -> Message:
+    note = probe_note(alert.classification) if probe_note is not None else None
+    in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
+    return render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+
+
+def _recent(notice: Notice, days: int, now: datetime) -> bool:
+    if days <= 0:
+        return False
+    when = notice.updated or notice.published
+    return when is not None and now - when <= timedelta(days=days)
+
+
+def _oldest_first(changes: Sequence[Change]) -> list[Change]:
+    def when(change: Change) -> datetime:
+        stamp = change.notice.published or change.notice.updated
+        return stamp if stamp is not None else datetime.min.replace(tzinfo=None).astimezone()
+
+    return sorted(changes, key=when)
+
+
+def _failed(
+    db: object, rules: Rules, source: SourceConfig, result: FetchResult, error: str, now: datetime
+) -> PollReport:
+    log.warning("poll %s failed: %s", source.name, error)
+    _record(db, rules, source, result, notices=None, error=error, now=now)
+    return PollReport(source.name, "failed", error=error)
+
+
+def _record(
+    db: object,
+    rules: Rules,
+    source: SourceConfig,
+    result: FetchResult,
+    *,
+    notices: int | None,
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Log the fetch; tell the admin route once when a source breaks and once when it recovers."""
+    transition = source_store.record_fetch(
+        db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
+    )
+    if transition.broke:
+        report_to_admin(
+            db, rules, now,
+            key=f"admin:source-broken:{source.name}:{now:%Y%m%dT%H%M}",
+            subject=f"Kilden «{source.name}» svarer ikke som forventet",
+            text=(
+                f"Driftsvarsel-monitoren får ikke lest {source.url}.\n"
+                f"Feil: {error}\n"
+                "Ingen varsler fra denne kilden går tapt: de sendes når kilden virker igjen."
+            ),
+        )
+    elif transition.recovered:
+        report_to_admin(
+            db, rules, now,
+            key=f"admin:source-recovered:{source.name}:{now:%Y%m%dT%H%M}",
+            subject=f"Kilden «{source.name}» virker igjen",
+            text=f"{source.url} svarer normalt igjen.",
+        )
+
+
+def report_to_admin(db: object, rules: Rules, now: datetime, *, key: str, subject: str, text: str) -> None:
+    """Queue a message to every admin channel (idempotent by `key`)."""
+    items = []
+    for channel in rules.admin:
+        idem_key = f"{key}|admin|{channel.name}"
+        items.append(("admin", channel.name, idem_key, render_admin(subject, text, idem_key)))
+    outbox.enqueue_admin(db, items, now)
+
+
+def poll_once(
+    rules_path: object,
+    *,
+    only: Sequence[str] | None = None,
+    deliver: bool = True,
+    now_fn: Callable[[], datetime] | None = None,
+) -> str:
+    """`driftsvarsel poll --once`: poll every enabled source (or `only`), then drain the outbox.
+
+    Returns a short summary for people. Raises ConfigError for a bad rules file.
+    """
+    from pathlib import Path
+
+    from monitor.classify import load_vocabulary
+    from monitor.config import load_rules
+    from monitor.store import open_db
+    from monitor.worker import drain
+
+    clock = now_fn or _utcnow
+    rules = load_rules(Path(str(rules_path)))
+    unknown = sorted(set(only or ()) - {source.name for source in rules.sources})
+    if unknown:
+        from monitor.errors import UserError
+
+        names = ", ".join(source.name for source in rules.sources)
+        raise UserError(f"{rules.path}: no source named {', '.join(unknown)} (sources: {names})")
+    db = open_db(rules.settings.database)
+    vocabulary = load_vocabulary(rules.vocabulary)
+    lines = []
+    for source in rules.sources:
+        if not source.enabled or (only and source.name not in only):
+            continue
+        report = poll_source(db, rules, source, now=clock(), vocabulary=vocabulary)
+        detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
+        lines.append(f"{source.name}: {report.outcome} ({detail})")
+    if deliver:
+        stats = drain(db, rules, now_fn=clock)
+        lines.append(f"delivery: {stats}")
+    return "\n".join(lines)
+
+
+def _utcnow() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)

@@ -1,0 +1,140 @@
+"""A local SMTP server (aiosmtpd in its own thread) with optional STARTTLS/SMTPS and AUTH."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import ssl
+import threading
+from collections import deque
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Self
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: EmailMessage
+    raw: bytes
+    tls: bool
+    authenticated: bool
+
+
+class SmtpReceiver:
+    """An aiosmtpd server on 127.0.0.1 (a free port is picked first; port 0 does not work).
+
+    `tls_context` (a server SSLContext) enables STARTTLS, `require_starttls` refuses mail
+    before it; `implicit_tls` makes it SMTPS instead. `auth=(user, password)` requires AUTH.
+    `reject_recipients` answer 550 at RCPT; `fail(code, text, times=)` answers DATA with a reply.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        require_starttls: bool = False,
+        implicit_tls: bool = False,
+        auth: tuple[str, str] | None = None,
+        reject_recipients: frozenset[str] = frozenset(),
+    ) -> None:
+        self.host = "127.0.0.1"
+        self.port = _free_port()
+        self.auth, self.reject_recipients, self.implicit_tls = auth, reject_recipients, implicit_tls
+        self._lock = threading.Lock()
+        self._messages: list[ReceivedMail] = []
+        self._failures: deque[str] = deque()
+        options: dict[str, Any] = {}
+        if implicit_tls:
+            options["ssl_context"] = tls_context
+        elif tls_context is not None:
+            options.update(tls_context=tls_context, require_starttls=require_starttls)
+        if auth is not None:
+            options.update(
+                authenticator=self._authenticate, auth_required=True, auth_require_tls=tls_context is not None
+            )
+        self.controller = Controller(_SmtpHandler(self), hostname=self.host, port=self.port, **options)
+
+    def start(self) -> Self:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def received(self) -> list[ReceivedMail]:
+        with self._lock:
+            return list(self._messages)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._messages.clear()
+            self._failures.clear()
+
+    def fail(self, code: int, text: str, *, times: int = 1) -> None:
+        """The next `times` DATA commands are answered with "<code> <text>" (e.g. 451 or 550)."""
+        with self._lock:
+            self._failures.extend([f"{code} {text}"] * times)
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        expected = self.auth
+        good = (
+            expected is not None
+            and isinstance(auth_data, LoginPassword)
+            and (auth_data.login.decode(), auth_data.password.decode()) == expected
+        )
+        return AuthResult(success=good, handled=False)
+
+
+class _SmtpHandler:
+    def __init__(self, receiver: SmtpReceiver) -> None:
+        self.receiver = receiver
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.receiver.reject_recipients:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        receiver = self.receiver
+        with receiver._lock:
+            if receiver._failures:
+                return receiver._failures.popleft()
+        raw = envelope.original_content or b""
+        if isinstance(envelope.content, bytes) and not raw:
+            raw = envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        mail = ReceivedMail(
+            mail_from=str(envelope.mail_from),
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            message=message,
+            raw=raw,
+            tls=receiver.implicit_tls or session.ssl is not None,
+            authenticated=bool(session.authenticated),
+        )
+        with receiver._lock:
+            receiver._messages.append(mail)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

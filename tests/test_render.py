@@ -1,0 +1,112 @@
+"""render_alert / render_admin: Norwegian text, stable ids, truncation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from delivery_samples import make_alert
+
+from monitor.model import Window
+from monitor.render import BODY_MAX_CHARS, render_admin, render_alert
+
+
+def test_render_alert_downtime_fields_in_norwegian() -> None:
+    message = render_alert(make_alert())
+    fields = dict(message.fields)
+    assert message.subject == "[Driftsvarsel] Nedetid: Nedetid på tjenester 23.04"
+    assert fields["Kategori"] == "Nedetid (planlagt)"
+    assert fields["Berørte API-er"] == "Inntekt API, Summert skattegrunnlag API"
+    assert fields["Miljø"] == "Produksjon"
+    assert fields["Tidsrom"] == "lørdag 23.04.2022 kl. 16:00 – mandag 02.05.2022 kl. 07:00"
+    assert fields["Publisert"] == "tirsdag 19.04.2022 kl. 09:30"  # 07:30 UTC is 09:30 in Oslo (summer time)
+    assert message.link is not None and message.link.startswith("https://")
+
+
+def test_render_alert_unplanned_downtime_and_missing_window_end() -> None:
+    alert = make_alert(planned=False, window=Window("2022-04-23T16:00", None), environment="both")
+    fields = dict(render_alert(alert).fields)
+    assert fields["Kategori"] == "Nedetid (uplanlagt)"
+    assert fields["Tidsrom"] == "lørdag 23.04.2022 kl. 16:00 – ikke oppgitt"
+    assert fields["Miljø"] == "Produksjon og test"
+
+
+def test_render_alert_downtime_without_window_says_ikke_oppgitt() -> None:
+    fields = dict(render_alert(make_alert(window=None, environment="unspecified")).fields)
+    assert fields["Tidsrom"] == "ikke oppgitt"
+    assert fields["Miljø"] == "Ikke oppgitt"
+
+
+def test_render_alert_all_apis_is_alle_delingstjenester() -> None:
+    message = render_alert(make_alert(category="error", planned=None, apis=("*",), window=None))
+    fields = dict(message.fields)
+    assert fields["Berørte API-er"] == "Alle delingstjenester"
+    assert fields["Kategori"] == "Feil"
+    assert "Tidsrom" not in fields
+    assert message.subject.startswith("[Driftsvarsel] Feil: ")
+
+
+def test_render_alert_message_id_is_stable_and_differs_per_key() -> None:
+    first = render_alert(make_alert())
+    again = render_alert(make_alert(text="other text"))
+    other = render_alert(make_alert(version=2))
+    assert first.message_id == again.message_id
+    assert first.message_id != other.message_id
+    assert first.message_id.startswith("<") and first.message_id.endswith("@driftsvarsel.monitor>")
+
+
+def test_render_alert_edited_says_varselet_er_endret_with_title_change() -> None:
+    alert = make_alert(kind="edited", previous_title="Nedetid 23.04", version=2)
+    message = render_alert(alert)
+    assert message.subject == "[Endret] Nedetid: Nedetid på tjenester 23.04"
+    assert message.headline.startswith("Varselet er endret")
+    assert dict(message.fields)["Endring"] == "Tittel: «Nedetid 23.04» → «Nedetid på tjenester 23.04»"
+
+
+def test_render_alert_resolved_subject_and_reply_reference() -> None:
+    alert = make_alert(category="resolved", planned=None, window=None, title="Feilen er rettet")
+    message = render_alert(alert, in_reply_to="<abc@driftsvarsel.monitor>")
+    assert message.subject == "[Løst] Feilen er rettet"
+    assert dict(message.fields)["Kategori"] == "Løst"
+    assert message.in_reply_to == "<abc@driftsvarsel.monitor>"
+
+
+def test_render_alert_probe_note_becomes_a_field() -> None:
+    message = render_alert(make_alert(), probe_note="Helseprobene ser: Inntekt API svarer normalt")
+    assert dict(message.fields)["Helseprober"] == "Helseprobene ser: Inntekt API svarer normalt"
+    assert "Helseprober" not in dict(render_alert(make_alert()).fields)
+
+
+def test_render_alert_truncates_long_body_and_folds_title_lines() -> None:
+    alert = make_alert(title="Linje én\nBcc: evil@example.org", text="ord " * 2000)
+    message = render_alert(alert)
+    assert len(message.body) <= BODY_MAX_CHARS
+    assert message.body.endswith("…")
+    assert "\n" not in message.subject and "Linje én Bcc:" in message.subject
+
+
+def test_render_alert_footer_explains_routing_and_first_three_reasons() -> None:
+    footer = render_alert(make_alert()).footer
+    assert footer.startswith(
+        "Hvorfor du fikk dette: Inntekt API via rettighetspakke kommuneBoligsosialeFormaal."
+    )
+    assert "Klassifisert som Nedetid (planlagt) fordi: «utilgjengelig» i teksten" in footer
+    assert "dato i teksten" in footer and "fjerde" not in footer
+
+
+def test_render_alert_real_corpus_post(corpus_dir: Path) -> None:
+    source = (corpus_dir / "posts" / "2022-04-19-09-30-planlagt-nedetid.md").read_text("utf-8")
+    front, body = source.split("---", 2)[1:]
+    title = next(
+        line.split(":", 1)[1].strip().strip('"') for line in front.splitlines() if line.startswith("title")
+    )
+    message = render_alert(make_alert(title=title, text=body, apis=("*",)))
+    assert message.subject == "[Driftsvarsel] Nedetid: Nedetid på tjenester 23.04 og fra 28.04 til 02.05"
+    assert message.body.startswith("Skatteetaten skal oppgradere noen systemer lørdag 23.04")
+
+
+def test_render_admin_builds_plain_operator_message() -> None:
+    message = render_admin("Kilden skatteetaten-atom feiler", "HTTP 503 siden 10:00", "admin:source:x")
+    assert message.subject == "[Driftsvarsel admin] Kilden skatteetaten-atom feiler"
+    assert message.body == "HTTP 503 siden 10:00"
+    assert message.fields == () and message.link is None
+    assert message.message_id == render_admin("annet", "annet", "admin:source:x").message_id

@@ -1,0 +1,114 @@
+"""`driftsvarsel status` on a database filled by real probe rounds against loopback gateways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from probe_servers import CertificateFiles, HttpsServer, json_answer, kommune, make_ca_and_leaf, make_rules
+
+from monitor.cli import main
+from monitor.configtypes import ProbeSettings, Rules
+from monitor.localserver import Request, Response
+from monitor.model import Classification, Window
+from monitor.proberound import run_probe_round
+from monitor.probestatus import status_rows
+from monitor.store import open_db
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> CertificateFiles:
+    return make_ca_and_leaf(tmp_path_factory.mktemp("tls"), valid_days=30)
+
+
+@pytest.fixture
+def gateway(tls: CertificateFiles) -> Iterator[HttpsServer]:
+    with HttpsServer(tls.cert_file, tls.key_file) as server:
+        yield server
+
+
+def populate(tmp_path: Path, server: HttpsServer, ca_file: Path) -> tuple[Rules, datetime]:
+    """Four rounds: Inntekt answers 401 JSON (up), Beregnet skatt 503 (down, announced),
+    Formuesgrunnlag a non-JSON 404 (misconfigured), Maskinporten metadata (up)."""
+    server.route("/inntekt/v1", lambda request: json_answer(401, {"kode": "IM-004"}))
+    server.route("/beregnetskatt/v2", lambda request: Response(503, b"<html>Service Unavailable</html>"))
+    server.route(
+        "/.well-known/oauth-authorization-server",
+        lambda request: json_answer(200, {"issuer": "x", "token_endpoint": "y"}),
+    )
+
+    def wrong_address(request: Request) -> Response:
+        return Response(404, b"404 NOT FOUND")
+
+    server.route("/fgs/v1", wrong_address)
+    base_urls = {
+        ("inntekt", "prod"): server.https("/inntekt/v1"),
+        ("beregnetskatt", "prod"): server.https("/beregnetskatt/v2"),
+        ("formuesgrunnlageiendomsskatt", "prod"): server.https("/fgs/v1"),
+        ("maskinporten", "prod"): server.https(),
+    }
+    probes = ProbeSettings(base_urls=base_urls, ca_file=str(ca_file))
+    apis = ("inntekt", "beregnetskatt", "formuesgrunnlageiendomsskatt")
+    rules = make_rules(tmp_path, probes, kommuner=(kommune("0301", "Oslo", apis),))
+    db = open_db(rules.settings.database)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+    announced = Classification("downtime", True, ("beregnetskatt",), "prod", Window(None, None))
+    for index in range(4):
+        now = start + timedelta(minutes=5 * index)
+        run_probe_round(db, rules, now=now, announced=[("atom:bsa-vedlikehold", announced)])
+    return rules, start + timedelta(minutes=15)
+
+
+def test_status_rows_show_state_uptime_and_certificate(
+    tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles
+) -> None:
+    rules, now = populate(tmp_path, gateway, tls.ca_file)
+    rows = {row[0]: row for row in status_rows(open_db(rules.settings.database), now)}
+    assert rows["Inntekt API"][1:3] == ("prod", "oppe")
+    assert rows["Inntekt API"][5:7] == ("100.0 %", "100.0 %")
+    assert rows["Beregnet skatt API"][2] == "varslet nedetid"
+    assert rows["Beregnet skatt API"][5] == "0.0 %"
+    assert rows["Formuesgrunnlag eiendomsskatt API"][2] == "feilkonfigurert"
+    assert rows["Maskinporten"][2] == "oppe"
+    assert rows["Inntekt API"][7].endswith("(29 d)") or rows["Inntekt API"][7].endswith("(30 d)")
+    assert rows["Inntekt API"][4].endswith(" ms")
+
+
+def test_status_command_prints_table(
+    tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules, _ = populate(tmp_path, gateway, tls.ca_file)
+    assert main(["status", "--db", str(rules.settings.database)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "API",
+        "ENV",
+        "STATE",
+        "SINCE",
+        "LATENCY",
+        "UP",
+        "24H",
+        "UP",
+        "7D",
+        "CERT",
+        "EXPIRES",
+    ]
+    assert len(lines) == 5
+    beregnet = next(line for line in lines if line.startswith("Beregnet skatt API"))
+    assert "varslet nedetid" in beregnet
+
+
+def test_status_command_without_database_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["status", "--db", str(tmp_path / "missing.db")]) == 1
+    assert "Error: no database at" in capsys.readouterr().err
+
+
+def test_status_command_on_empty_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "empty.db"
+    open_db(database)
+    assert main(["status", "--db", str(database)]) == 0
+    assert "No health probes recorded yet" in capsys.readouterr().out
