@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from monitor import __version__
 from monitor.errors import UserError
@@ -21,7 +21,9 @@ Command = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="driftsvarsel",
-        description="Watches Skatteetaten's driftsvarsler and alerts the kommuner that use the affected APIs.",
+        description=(
+            "Watches Skatteetaten's driftsvarsler and alerts the kommuner that use the affected APIs."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"driftsvarsel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -34,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """run, poll, demo."""
     run = commands.add_parser("run", help="run the daemon (polls, probes, deliveries) until stopped")
-    run.add_argument("--rules", type=Path, help="rules file (default: $DRIFTSVARSEL_RULES, ./rules.yaml, "
-                     "/etc/driftsvarsel/rules.yaml)")
+    run.add_argument(
+        "--rules",
+        type=Path,
+        help="rules file (default: $DRIFTSVARSEL_RULES, ./rules.yaml, /etc/driftsvarsel/rules.yaml)",
+    )
     run.add_argument("--log-format", choices=("text", "json"), help="override settings.log_format")
     run.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     run.set_defaults(handler=_run)
@@ -48,8 +53,12 @@ def _add_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     poll.set_defaults(handler=_poll)
 
     demo = commands.add_parser("demo", help="replay real Skatteetaten notices locally, end to end")
-    demo.add_argument("--state-dir", type=Path, default=Path("driftsvarsel-demo"),
-                      help="where the demo database goes (default: ./driftsvarsel-demo)")
+    demo.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path("driftsvarsel-demo"),
+        help="where the demo database goes (default: ./driftsvarsel-demo)",
+    )
     demo.add_argument("--steps", type=int, default=5, help="polls after the baseline (default 5)")
     demo.set_defaults(handler=_demo)
 

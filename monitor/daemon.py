@@ -26,14 +26,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import sdnotify
+from monitor import metrics, sdnotify, service
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules, SourceConfig
 from monitor.errors import ConfigError
 from monitor.pipeline import poll_source
 from monitor.store import open_db
-from monitor.worker import drain
+from monitor.worker import RateLimiter, drain
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,15 @@ class Daemon:
         self._local = threading.local()
         self._rules_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(POOL_THREADS)},
+            # The watchdog has its own thread: busy polls cannot starve it, a stuck scheduler can.
+            executors={"default": ThreadPoolExecutor(POOL_THREADS), "watchdog": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
         self.extra_jobs: list[Callable[[Daemon], None]] = []
+        self.metrics_server: metrics.MetricsServer | None = None
+        self.started = now_fn()
+        self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
 
     # -- connections -------------------------------------------------------------------
     def db(self) -> Any:
@@ -86,14 +90,23 @@ class Daemon:
         except Exception:  # a bug in one poll must not stop the daemon; it is logged with its trace
             log.exception("poll %s crashed", source_name)
             return
+        service.record_poll(report, self.now_fn())
         if report.alerts:
             self.wake_delivery()
 
     def deliver(self) -> None:
         try:
-            drain(self.db(), self.rules, now_fn=self.now_fn, stop=self.stop_event)
+            drain(self.db(), self.rules, now_fn=self.now_fn, stop=self.stop_event, limiter=self.limiter)
+            service.refresh_outbox_gauge(self.db())
         except Exception:
             log.exception("delivery round crashed")
+
+    def heartbeat(self) -> None:
+        try:
+            if service.maybe_send_heartbeat(self.db(), self.rules, self.now_fn()):
+                self.wake_delivery()
+        except Exception:
+            log.exception("heartbeat check crashed")
 
     def wake_delivery(self) -> None:
         job = self.scheduler.get_job("deliver")
@@ -110,13 +123,18 @@ class Daemon:
         for job_id, source in wanted.items():
             self._schedule_poll(job_id, source)
         self.scheduler.add_job(
-            self.deliver, IntervalTrigger(seconds=DELIVER_INTERVAL_SECONDS), id="deliver",
-            replace_existing=True, next_run_time=self.now_fn(),
+            self.deliver,
+            IntervalTrigger(seconds=DELIVER_INTERVAL_SECONDS),
+            id="deliver",
+            replace_existing=True,
+            next_run_time=self.now_fn(),
         )
         interval = sdnotify.watchdog_interval()
         if interval:
             self.scheduler.add_job(
-                sdnotify.watchdog, IntervalTrigger(seconds=max(interval / 2, 1.0)), id="watchdog",
+                sdnotify.watchdog,
+                IntervalTrigger(seconds=max(interval / 2, 1.0)),
+                id="watchdog",
                 replace_existing=True,
             )
         for add in self.extra_jobs:
@@ -129,7 +147,11 @@ class Daemon:
             existing.reschedule(trigger)
             return
         self.scheduler.add_job(
-            self.poll, trigger, args=[source.name], id=job_id, next_run_time=self.now_fn(),
+            self.poll,
+            trigger,
+            args=[source.name],
+            id=job_id,
+            next_run_time=self.now_fn(),
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -147,7 +169,9 @@ class Daemon:
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
         self.schedule()
-        log.info("reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources))
+        log.info(
+            "reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources)
+        )
         sdnotify.ready(self._status_line())
         return True
 
@@ -155,7 +179,9 @@ class Daemon:
         from monitor.pipeline import report_to_admin
 
         report_to_admin(
-            self.db(), self.rules, self.now_fn(),
+            self.db(),
+            self.rules,
+            self.now_fn(),
             key=f"admin:reload-refused:{self.now_fn():%Y%m%dT%H%M%S}",
             subject="Ny rules.yaml ble avvist; gamle regler gjelder fortsatt",
             text=f"Feil i {self.rules_path}:\n{problems}",
@@ -169,6 +195,8 @@ class Daemon:
         """Start, serve until told to stop, stop gracefully. Returns the exit code."""
         self._install_signals()
         self.db()  # create and migrate before saying READY
+        self.started = self.now_fn()
+        self._start_metrics()
         self.schedule()
         self.scheduler.start()
         sdnotify.ready(self._status_line())
@@ -178,6 +206,15 @@ class Daemon:
                 self._reload_requested.clear()
                 self.reload()
         return self.shutdown()
+
+    def _start_metrics(self) -> None:
+        listen = self.rules.settings.metrics_listen
+        if not listen:
+            return
+        self.metrics_server = metrics.serve(
+            listen, lambda: service.health(self.db(), self.rules, self.now_fn(), self.started)
+        )
+        log.info("metrics and health on http://%s/metrics and /healthz", listen)
 
     def shutdown(self) -> int:
         sdnotify.stopping()
@@ -190,6 +227,9 @@ class Daemon:
         closer.join(SHUTDOWN_GRACE_SECONDS)
         if closer.is_alive():
             log.warning("in-flight work did not finish in time; the outbox keeps it for the next start")
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+        log.info("stopped")
         return 0
 
     def _install_signals(self) -> None:

@@ -30,9 +30,11 @@ from monitor.store import open_db
 from monitor.worker import drain
 
 #: The replay reveals the 36 oldest feed entries at the baseline, then two more at every poll.
-SCHEDULE = ReplaySchedule(first_entries=36, entries_per_step=2, first_status_events=0, status_events_per_step=1)
-#: The demo's clock: a day after the newest saved notice, moving an hour per poll.
-DEMO_START = datetime(2024, 1, 27, 8, 0, tzinfo=UTC)
+SCHEDULE = ReplaySchedule(
+    first_entries=36, entries_per_step=2, first_status_events=0, status_events_per_step=1
+)
+#: The demo clock: after the newest replayed notice (status page, summer 2024), an hour per poll.
+DEMO_START = datetime(2024, 8, 20, 8, 0, tzinfo=UTC)
 MAX_DRAIN_ROUNDS = 200
 DRAIN_HORIZON = timedelta(minutes=30)
 
@@ -62,7 +64,10 @@ kommuner:
     rettighetspakker: [kommuneLangtidsoppholdInstitusjon, saernamsmann]
     channels:
       - {{name: teams, kind: teams, webhook: "env:DEMO_BERGEN_TEAMS_WEBHOOK", fallback: epost}}
-      - {{name: epost, kind: email, to: [it-drift@bergen.demo.localhost], categories: [downtime, error, resolved]}}
+      - name: epost
+        kind: email
+        to: [it-drift@bergen.demo.localhost]
+        categories: [downtime, error, resolved]
   - kommunenummer: "5501"
     navn: Tromsø
     rettighetspakker: [kommuneEiendomsskatt]

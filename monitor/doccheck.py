@@ -74,6 +74,8 @@ def _section_body(diff: DocDiff, change: Change) -> str:
         "removed": f"Seksjonen «{diff.section}» er fjernet fra dokumentasjonen for {page}",
         "edited": f"Endret seksjon «{diff.section}» i dokumentasjonen for {page}",
     }[diff.kind]
+    if not diff.lines:  # a removed section that came back unchanged
+        return f"Seksjonen «{diff.section}» er tilbake i dokumentasjonen for {page}, med uendret tekst."
     counts = f"({_count(diff.added, 'linje', 'linjer')} lagt til, {diff.removed} fjernet)"
     return f"{heading} {counts}:\n{diff.text}"
 

@@ -121,9 +121,9 @@ def format_report(report: EvalReport) -> str:
         lines.append(f"  {name:<13} {score.accuracy:7.1%}  ({score.correct}/{score.total})")
     lines += ["", "category confusion (rows expected, columns got):"]
     lines.append("  " + " " * 11 + "".join(f"{name[:10]:>11}" for name in CATEGORIES))
-    for expected in CATEGORIES:
-        row = report.confusion.get(expected, {})
-        lines.append(f"  {expected:<11}" + "".join(f"{row.get(got, 0):>11}" for got in CATEGORIES))
+    for category in CATEGORIES:
+        row = report.confusion.get(category, {})
+        lines.append(f"  {category:<11}" + "".join(f"{row.get(column, 0):>11}" for column in CATEGORIES))
     lines += ["", f"misclassified ({len(report.misses)}):" if report.misses else "misclassified: none"]
     for notice_id, name, expected, got in report.misses:
         lines.append(f"  {notice_id}: {name}: expected {json.dumps(expected, ensure_ascii=False)}, "

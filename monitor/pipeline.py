@@ -9,19 +9,24 @@ the stage modules, passing plain data between them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlite_utils
+
 from monitor import fetch as fetching
 from monitor.classify import Vocabulary, classify
 from monitor.configtypes import Rules, SourceConfig
 from monitor.diff import diff, suspicious_shrink
+from monitor.doccheck import DocChangeReport, assess
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
-from monitor.render import render_admin, render_alert
+from monitor.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.route import route
 from monitor.sources import SourceFormatError, parse_body
+from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
 from monitor.store import outbox
 from monitor.store import sources as source_store
@@ -53,7 +58,7 @@ class PollReport:
 
 
 def poll_source(
-    db: object,
+    db: sqlite_utils.Database,
     rules: Rules,
     source: SourceConfig,
     *,
@@ -86,43 +91,46 @@ def poll_source(
         return _failed(db, rules, source, result, str(error), now)
 
     previous = notice_store.stored_notices(db, source.name)
-    live_before = sum(1 for stored in previous.values() if not stored.removed)
-    shrink = suspicious_shrink(live_before, notices)
+    # Compare with the last poll, not the whole history: feeds are windowed (20 newest entries).
+    shrink = suspicious_shrink(source_store.last_notice_count(db, source.name) or 0, notices)
     if shrink is not None:
         return _failed(db, rules, source, result, shrink, now)
 
     changes = diff(previous, notices, complete=source.kind in COMPLETE_KINDS)
     baseline = state.baselined_at is None
+    docs = (
+        {change.notice.notice_id: assess(change, source) for change in changes}
+        if source.kind in DOC_KINDS
+        else {}
+    )
     classifications = {
-        change.notice.notice_id: _classify(change, source, vocabulary) for change in changes
+        change.notice.notice_id: (
+            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary)
+        )
+        for change in changes
     }
     alerts = _alerts_for(db, rules, source, changes, classifications, baseline=baseline, now=now)
-    messages = [
-        (alert, _render(alert, probe_note, db)) for alert in alerts
-    ]
-    notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
+    messages = [(alert, _render(alert, probe_note, db, docs)) for alert in alerts]
+    with db.atomic():
+        notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
+        _record_diffs(db, source, changes, docs, now)
     _record(db, rules, source, result, notices=len(notices), error=None, now=now)
     if baseline:
         source_store.mark_baselined(db, source.name, now)
     outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
     log.info(
         "poll %s: %s, %d notices, %d changes, %d alerts",
-        source.name, outcome, len(notices), len(changes), len(alerts),
+        source.name,
+        outcome,
+        len(notices),
+        len(changes),
+        len(alerts),
     )
     return PollReport(source.name, outcome, tuple(changes), classifications, tuple(alerts))
 
 
-def _classify(change: Change, source: SourceConfig, vocabulary: Vocabulary | None) -> Classification:
-    if source.kind in DOC_KINDS:
-        from monitor.doccheck import describe_change
-
-        classification, _ = describe_change(change, source)
-        return classification
-    return classify(change.notice, vocabulary)
-
-
 def _alerts_for(
-    db: object,
+    db: sqlite_utils.Database,
     rules: Rules,
     source: SourceConfig,
     changes: Sequence[Change],
@@ -131,11 +139,16 @@ def _alerts_for(
     baseline: bool,
     now: datetime,
 ) -> list[Alert]:
-    """Route every change that owes an alert. Removed notices and quiet baselines owe none."""
+    """Route every change that owes an alert.
+
+    Owe none: removed notices, a quiet baseline, and notices another source already announced
+    (the listing page and the feed carry the same posts under the same id: the first one wins).
+    """
     alerts: list[Alert] = []
+    elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
     batch: list[tuple[str, Notice, Classification]] = []
     for change in _oldest_first(changes):
-        if change.kind == "removed":
+        if change.kind == "removed" or change.notice.notice_id in elsewhere:
             continue
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"
@@ -151,7 +164,7 @@ def _alerts_for(
 
 
 def _thread_resolution(
-    db: object,
+    db: sqlite_utils.Database,
     change: Change,
     classification: Classification,
     routed: list[Alert],
@@ -205,10 +218,45 @@ def _kommune_name(routed: Sequence[Alert], kommune: str, template: Alert | None)
     return "Administrator" if kommune == "admin" else kommune_name(kommune)
 
 
-def _render(alert: Alert, probe_note: ProbeNote | None, db: object) -> Message:
+def _render(
+    alert: Alert,
+    probe_note: ProbeNote | None,
+    db: sqlite_utils.Database,
+    docs: dict[str, DocChangeReport],
+) -> Message:
     note = probe_note(alert.classification) if probe_note is not None else None
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
-    return render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+    message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+    doc = docs.get(alert.change.notice.notice_id)
+    if doc is None:
+        return message
+    # A documentation or spec change reads best as its diff, not as the whole section/spec.
+    return dataclasses.replace(message, body=truncate(doc.body, BODY_MAX_CHARS))
+
+
+def _record_diffs(
+    db: sqlite_utils.Database,
+    source: SourceConfig,
+    changes: Sequence[Change],
+    docs: dict[str, DocChangeReport],
+    now: datetime,
+) -> None:
+    """Keep every documentation/spec diff, for `driftsvarsel history`."""
+    for change in changes:
+        doc = docs.get(change.notice.notice_id)
+        if doc is None:
+            continue
+        diff_store.record_diff(
+            db,
+            key=notice_store.notice_key(change.notice),
+            version=change.version,
+            change_kind=change.kind,
+            source=source.name,
+            kind=doc.diff_kind,
+            breaking=doc.breaking,
+            text=doc.body,
+            now=now,
+        )
 
 
 def _recent(notice: Notice, days: int, now: datetime) -> bool:
@@ -227,7 +275,12 @@ def _oldest_first(changes: Sequence[Change]) -> list[Change]:
 
 
 def _failed(
-    db: object, rules: Rules, source: SourceConfig, result: FetchResult, error: str, now: datetime
+    db: sqlite_utils.Database,
+    rules: Rules,
+    source: SourceConfig,
+    result: FetchResult,
+    error: str,
+    now: datetime,
 ) -> PollReport:
     log.warning("poll %s failed: %s", source.name, error)
     _record(db, rules, source, result, notices=None, error=error, now=now)
@@ -235,7 +288,7 @@ def _failed(
 
 
 def _record(
-    db: object,
+    db: sqlite_utils.Database,
     rules: Rules,
     source: SourceConfig,
     result: FetchResult,
@@ -250,7 +303,9 @@ def _record(
     )
     if transition.broke:
         report_to_admin(
-            db, rules, now,
+            db,
+            rules,
+            now,
             key=f"admin:source-broken:{source.name}:{now:%Y%m%dT%H%M}",
             subject=f"Kilden «{source.name}» svarer ikke som forventet",
             text=(
@@ -261,14 +316,18 @@ def _record(
         )
     elif transition.recovered:
         report_to_admin(
-            db, rules, now,
+            db,
+            rules,
+            now,
             key=f"admin:source-recovered:{source.name}:{now:%Y%m%dT%H%M}",
             subject=f"Kilden «{source.name}» virker igjen",
             text=f"{source.url} svarer normalt igjen.",
         )
 
 
-def report_to_admin(db: object, rules: Rules, now: datetime, *, key: str, subject: str, text: str) -> None:
+def report_to_admin(
+    db: sqlite_utils.Database, rules: Rules, now: datetime, *, key: str, subject: str, text: str
+) -> None:
     """Queue a message to every admin channel (idempotent by `key`)."""
     items = []
     for channel in rules.admin:

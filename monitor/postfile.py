@@ -59,7 +59,9 @@ def _split(path: Path, content: str) -> tuple[dict[str, object], str]:
         return {}, stripped
     match = _FRONT_MATTER.match(stripped)
     if match is None:
-        raise UserError(f"{path}: front matter starts with '---' but is never closed; add a '---' line after it")
+        raise UserError(
+            f"{path}: front matter starts with '---' but is never closed; add a '---' line after it"
+        )
     block, body = match.group(1), stripped[match.end() :]
     try:
         loaded = yaml.load(block, Loader=_LOADER)

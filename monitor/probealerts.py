@@ -9,20 +9,23 @@ renderer and outbox carry it like any other alert. Certificate warnings go to th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from monitor.configtypes import ChannelConfig, KommuneConfig, Rules
+from monitor.configtypes import Rules
 from monitor.model import ALL_APIS, Alert, Change, Classification, Environment, Message, Notice, Window
 from monitor.probeplan import MASKINPORTEN, display_name
 from monitor.probestate import TargetState, Transition
 from monitor.render import message_id_for, render_admin, render_alert
+from monitor.route import route
 
 OSLO = ZoneInfo("Europe/Oslo")
 SOURCE = "probe"
 STATUS_LINK = "https://status.skatteetaten.no/"
 NOT_ANNOUNCED = "ikke varslet av Skatteetaten"
+#: Pseudo-api for our own Maskinporten client certificate (expiry warnings only).
+CLIENT_CERTIFICATE = "maskinporten-klient"
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class AdminMessage:
 
 
 def label(api: str, environment: str) -> str:
-    """ "Inntekt API (prod)"."""
+    """The display label, e.g. "Inntekt API (prod)"."""
     return f"{display_name(api)} ({environment})"
 
 
@@ -44,14 +47,16 @@ def notice_id(transition: Transition) -> str:
 
 
 def transition_alerts(transitions: Sequence[Transition], rules: Rules) -> list[tuple[Alert, Message]]:
-    """One (Alert, Message) per kommune channel for every transition with `alert` set."""
+    """One (Alert, Message) per channel `monitor.route.route` picks, for every transition with
+    `alert` set: the kommuner using the API (all of them for Maskinporten), admin as fallback.
+    A recovery is threaded under the outage alert sent to the same channel."""
     alerts: list[tuple[Alert, Message]] = []
     for transition in transitions:
         if not transition.alert:
             continue
         change, classification = synthetic_change(transition)
-        for kommune, channel in recipients(rules, transition.api, classification):
-            alerts.append(_alert(transition, change, classification, kommune, channel))
+        for alert in route(change, classification, rules):
+            alerts.append(_with_message(transition, alert))
     return alerts
 
 
@@ -94,79 +99,40 @@ def _env(transition: Transition) -> Environment:
     return "test" if transition.environment == "test" else "prod"
 
 
-def recipients(
-    rules: Rules, api: str, classification: Classification
-) -> list[tuple[KommuneConfig, ChannelConfig]]:
-    """The (kommune, channel) pairs that use `api` (every kommune for Maskinporten) and accept the
-    classification's category and environment."""
-    pairs: list[tuple[KommuneConfig, ChannelConfig]] = []
-    for kommune in rules.kommuner:
-        uses = api == MASKINPORTEN or api in kommune.apis or ALL_APIS in kommune.apis
-        if not uses or not _accepts(kommune.categories, kommune.environments, classification):
-            continue
-        for channel in kommune.channels:
-            if _accepts(channel.categories, channel.environments, classification):
-                pairs.append((kommune, channel))
-    return pairs
-
-
-def _accepts(
-    categories: frozenset[str] | None, environments: frozenset[str] | None, classification: Classification
-) -> bool:
-    if categories is not None and classification.category not in categories:
-        return False
-    env = classification.environment
-    return environments is None or env in environments or "both" in environments
-
-
-def _alert(
-    transition: Transition,
-    change: Change,
-    classification: Classification,
-    kommune: KommuneConfig,
-    channel: ChannelConfig,
-) -> tuple[Alert, Message]:
-    base = f"{SOURCE}:{change.notice.notice_id}#v{change.version}"
-    thread_key = None
+def _with_message(transition: Transition, alert: Alert) -> tuple[Alert, Message]:
     if transition.kind == "recovery" and transition.opening_id is not None:
         opening = f"probe:{transition.api}:{transition.environment}:{transition.opening_id}"
-        thread_key = f"{SOURCE}:{opening}#v1|{kommune.number}|{channel.name}"
-    why = (
-        "Alle kommunens API-er bruker Maskinporten"
-        if transition.api == MASKINPORTEN
-        else f"Kommunen bruker {display_name(transition.api)}",
-    )
-    alert = Alert(
-        key=f"{base}|{kommune.number}|{channel.name}",
-        kommune_number=kommune.number,
-        kommune_name=kommune.name,
-        channel=channel.name,
-        change=change,
-        classification=classification,
-        why=why,
-        thread_key=thread_key,
-    )
-    in_reply_to = message_id_for(thread_key) if thread_key else None
+        alert = replace(alert, thread_key=f"{SOURCE}:{opening}#v1|{alert.kommune_number}|{alert.channel}")
+    in_reply_to = message_id_for(alert.thread_key) if alert.thread_key else None
     return alert, render_alert(alert, in_reply_to=in_reply_to)
 
 
 def cert_warning_messages(
     rules: Rules, api: str, environment: str, host: str, expires: datetime, days: int, now: datetime
 ) -> list[AdminMessage]:
-    """A warning to every admin channel that `host`'s certificate expires within `days` days."""
+    """A warning to every admin channel that `host`'s TLS certificate expires within `days` days.
+
+    For api CLIENT_CERTIFICATE, `host` names our own Maskinporten certificate instead.
+    """
     left = max((expires - now).days, 0)
-    subject = f"TLS-sertifikatet til {host} utløper om {left} dager"
+    if api == CLIENT_CERTIFICATE:
+        subject = f"Virksomhetssertifikatet for Maskinporten utløper om {left} dager"
+        consequence = "Fornyes det ikke, får den autentiserte helseproben ikke lenger token."
+        what = f"virksomhetssertifikatet ({host})"
+    else:
+        subject = f"TLS-sertifikatet til {host} utløper om {left} dager"
+        consequence = "Fornyes det ikke, vil kall mot API-et feile."
+        what = f"sertifikatet til {host}"
     text = (
-        f"Helseproben for {label(api, environment)} ser at sertifikatet til {host} utløper "
-        f"{_clock(expires)} (varsel {days} dager før). Fornyes det ikke, vil kall mot API-et feile."
+        f"Helseproben for {label(api, environment)} ser at {what} utløper {_clock(expires, now)} "
+        f"(varsel {days} dager før). {consequence}"
     )
     key = f"probe:cert:{api}:{environment}:{expires:%Y%m%dT%H%M}:{days}"
-    return [
-        AdminMessage(
-            channel.name, f"{key}|admin|{channel.name}", render_admin(subject, text, f"{key}|{channel.name}")
-        )
-        for channel in rules.admin
-    ]
+    messages = []
+    for channel in rules.admin:
+        idem_key = f"{key}|admin|{channel.name}"
+        messages.append(AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key)))
+    return messages
 
 
 def probe_note(
@@ -200,7 +166,7 @@ def _local(moment: datetime) -> str:
 
 
 def _clock(moment: datetime | None, now: datetime | None = None) -> str:
-    """ "10:02" (Oslo time) on `now`'s day, else "26.11. 10:02"."""
+    """Oslo clock time: "10:02" on `now`'s day, else "26.11. 10:02"."""
     if moment is None:
         return "ukjent tid"
     local = moment.astimezone(OSLO)

@@ -66,9 +66,10 @@ DISPLAY_NAMES: dict[str, str] = {
     "summertskattegrunnlag": "Summert skattegrunnlag API",
     "beregnetskatt": "Beregnet skatt API",
     "inntekt": "Inntekt API",
-    "formuesgrunnlageiendomsskatt": "Formuesgrunnlag eiendomsskatt API",
+    "formuesgrunnlageiendomsskatt": "Formuesgrunnlag for eiendomsskatt API",
     "spesifisertsummertskattegrunnlag": "Spesifisert summert skattegrunnlag API",
     MASKINPORTEN: "Maskinporten",
+    "maskinporten-klient": "Maskinporten-klienten",
 }
 
 
@@ -87,7 +88,7 @@ class ProbeTarget:
 
     @property
     def label(self) -> str:
-        """ "Inntekt API (prod)"."""
+        """The display label, e.g. "Inntekt API (prod)"."""
         return f"{display_name(self.api)} ({self.environment})"
 
 

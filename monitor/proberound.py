@@ -10,7 +10,7 @@ transaction, so a crash never loses an alert nor sends one twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +23,13 @@ from monitor.configtypes import Rules
 from monitor.errors import SecretError
 from monitor.maskinporten import MaskinportenError, TokenClient, load_credentials
 from monitor.model import Alert, Classification, Message, ProbeResult
-from monitor.probealerts import AdminMessage, cert_warning_messages, transition_alerts
+from monitor.probealerts import (
+    CLIENT_CERTIFICATE,
+    AdminMessage,
+    cert_warning_messages,
+    probe_note,
+    transition_alerts,
+)
 from monitor.probeplan import ProbeTarget, plan_probes
 from monitor.probes import TokenSource, make_client, probe
 from monitor.probestate import Thresholds, Transition, cert_warnings_due, step
@@ -58,6 +64,13 @@ class ProbeSession:
         self._owns_client = client is None
         self._tokens: TokenClient | None = None
         self._token_problem: str | None = None
+
+    @property
+    def client_certificate(self) -> tuple[str, datetime] | None:
+        """(client_id, expiry) of the Maskinporten certificate in use (x5c), once credentials are read."""
+        if self._tokens is None or self._tokens.credentials.certificate_expires is None:
+            return None
+        return self._tokens.credentials.client_id, self._tokens.credentials.certificate_expires
 
     def token_source(self) -> TokenSource | None:
         settings = self.rules.probes.maskinporten
@@ -98,6 +111,7 @@ def run_probe_round(
     session = session or ProbeSession(rules)
     try:
         results = _probe_all(targets, session, now)
+        client_certificate = session.client_certificate
     finally:
         if own_session:
             session.close()
@@ -112,6 +126,9 @@ def run_probe_round(
             probe_store.save_state(db, state)
             transitions.extend(changed)
             admin.extend(_cert_warnings(db, rules, result, now))
+        if client_certificate is not None:
+            client_id, expires = client_certificate
+            admin.extend(_warn(db, rules, CLIENT_CERTIFICATE, "test", client_id, expires, now))
         alerts = transition_alerts(transitions, rules)
         if enqueue:
             _enqueue(db, alerts, admin, now)
@@ -147,17 +164,29 @@ def _probe_all(targets: Sequence[ProbeTarget], session: ProbeSession, now: datet
 def _cert_warnings(
     db: sqlite_utils.Database, rules: Rules, result: ProbeResult, now: datetime
 ) -> list[AdminMessage]:
-    expires = result.cert_expires
-    if expires is None:
+    if result.cert_expires is None:
         return []
-    sent = probe_store.sent_cert_warnings(db, result.api, result.environment, expires)
+    host = urlsplit(result.url).hostname or result.url
+    return _warn(db, rules, result.api, result.environment, host, result.cert_expires, now)
+
+
+def _warn(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    api: str,
+    environment: str,
+    host: str,
+    expires: datetime,
+    now: datetime,
+) -> list[AdminMessage]:
+    """Certificate-expiry warnings not yet sent for this certificate (recorded as sent)."""
+    sent = probe_store.sent_cert_warnings(db, api, environment, expires)
     due = cert_warnings_due(expires, now, days=rules.probes.cert_warning_days, sent=sent)
     if not due:
         return []
-    probe_store.record_cert_warnings(db, result.api, result.environment, expires, due, now)
-    host = urlsplit(result.url).hostname or result.url
+    probe_store.record_cert_warnings(db, api, environment, expires, due, now)
     log.warning("certificate of %s expires %s (%d-day warning)", host, expires, min(due))
-    return cert_warning_messages(rules, result.api, result.environment, host, expires, min(due), now)
+    return cert_warning_messages(rules, api, environment, host, expires, min(due), now)
 
 
 def _enqueue(
@@ -194,3 +223,16 @@ def probe_once_report(db: sqlite_utils.Database, rules: Rules, now: datetime) ->
         for t in report.transitions
     ]
     return "\n".join(lines)
+
+
+def note_for(db: sqlite_utils.Database, now: datetime) -> Callable[[Classification], str | None]:
+    """`pipeline.poll_source(probe_note=...)`: what the probes see now, for notices about downtime
+    or errors (None for other categories, or when no probe covers the notice's APIs)."""
+    states = probe_store.load_states(db)
+
+    def note(classification: Classification) -> str | None:
+        if classification.category not in ("downtime", "error"):
+            return None
+        return probe_note(classification.apis, states, now=now)
+
+    return note

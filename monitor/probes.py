@@ -65,30 +65,29 @@ def classify_answer(api: str, status: int, body: bytes, *, authenticated: bool =
     4xx code (e.g. FGS-007 not found) means up.
     """
     code = _error_code(body)
-    prefix = ERROR_PREFIXES.get(api, "")
+    answer = f"HTTP {status} {code}" if code else f"HTTP {status}"
     if code is not None and code.startswith("DAS-"):
         if code == "DAS-002":
-            return Verdict("misconfigured", f"HTTP {status} {code}: ukjent endepunkt i gatewayen")
+            return Verdict("misconfigured", f"{answer}: ukjent endepunkt i gatewayen")
         if code == "DAS-008" and not authenticated:
-            return Verdict("up", f"HTTP {status} {code}: gatewayen svarer (ikke autorisert)")
-        return Verdict("down", f"HTTP {status} {code}: gatewayen melder feil")
+            return Verdict("up", f"{answer}: gatewayen svarer (ikke autorisert)")
+        return Verdict("down", f"{answer}: gatewayen melder feil")
     if status >= 500:
-        return Verdict("down", f"HTTP {status}" + (f" {code}" if code else ""))
+        return Verdict("down", answer)
+    prefix = ERROR_PREFIXES.get(api)
     if code is not None and not (prefix and code.startswith(prefix)):
-        return Verdict("misconfigured", f"HTTP {status} {code}: feilkode fra et annet API")
+        return Verdict("misconfigured", f"{answer}: feilkode fra et annet API")
     if status in (401, 403):
         if authenticated:
-            return Verdict(
-                "misconfigured", f"HTTP {status} {code or ''}: tokenet ble avvist".replace("  ", " ")
-            )
-        return Verdict("up", f"HTTP {status} {code or 'uten token'}: API-et svarer")
+            return Verdict("misconfigured", f"{answer}: tokenet ble avvist")
+        return Verdict("up", f"{answer if code else answer + ' uten token'}: API-et svarer")
     if code is not None:
-        return Verdict("up", f"HTTP {status} {code}: API-et svarer")
+        return Verdict("up", f"{answer}: API-et svarer")
     if status == 404 or b"Unknown instance" in body:
-        return Verdict("misconfigured", f"HTTP {status} uten JSON-feilformat: feil adresse")
+        return Verdict("misconfigured", f"{answer} uten JSON-feilformat: feil adresse")
     if authenticated and status != 200:
-        return Verdict("down", f"HTTP {status}: uventet svar")
-    return Verdict("up", f"HTTP {status}")
+        return Verdict("down", f"{answer}: uventet svar")
+    return Verdict("up", answer)
 
 
 def classify_metadata(status: int, body: bytes) -> Verdict:

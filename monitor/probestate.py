@@ -66,7 +66,7 @@ class TargetState:
 
     @property
     def display(self) -> str:
-        """ "oppe", "nede", "varslet nedetid", "feilkonfigurert" or "ukjent"."""
+        """For people: "oppe", "nede", "varslet nedetid", "feilkonfigurert" or "ukjent"."""
         if self.in_outage and self.announced_by is not None:
             return "varslet nedetid"
         return DISPLAY[self.state]

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from monitor.errors import SecretError
+from monitor.logsetup import register_secret
 
 ENV_PREFIX = "env:"
 CRED_PREFIX = "cred:"
@@ -47,8 +48,11 @@ def resolve_secret(ref: str, *, environ: Mapping[str, str] | None = None) -> str
             "(put the value in an environment variable or a systemd credential)"
         )
     if ref.startswith(ENV_PREFIX):
-        return _from_environment(ref, ref[len(ENV_PREFIX) :], environ)
-    return _from_credential(ref, ref[len(CRED_PREFIX) :], environ)
+        value = _from_environment(ref, ref[len(ENV_PREFIX) :], environ)
+    else:
+        value = _from_credential(ref, ref[len(CRED_PREFIX) :], environ)
+    register_secret(value)  # from now on the log filter masks it wherever it might appear
+    return value
 
 
 def _from_environment(ref: str, name: str, environ: Mapping[str, str]) -> str:

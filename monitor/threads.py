@@ -73,7 +73,9 @@ def _when(notice: Notice) -> datetime | None:
     return notice.published or notice.updated
 
 
-def _score(resolved: Notice, resolved_cls: Classification, candidate: Candidate, at: datetime) -> float | None:
+def _score(
+    resolved: Notice, resolved_cls: Classification, candidate: Candidate, at: datetime
+) -> float | None:
     _, notice, cls = candidate
     when = _when(notice)
     if cls.category not in INCIDENT_CATEGORIES or when is None or not at - LOOKBACK <= when <= at:
@@ -96,7 +98,11 @@ def find_opening(
 ) -> str | None:
     """The key of the error/downtime candidate this resolution closes, or None when none is plausible."""
     at = _when(resolved) or now
-    scored = [(score, candidate) for candidate in candidates if (score := _score(resolved, resolved_cls, candidate, at)) is not None]
+    scored = [
+        (score, candidate)
+        for candidate in candidates
+        if (score := _score(resolved, resolved_cls, candidate, at)) is not None
+    ]
     if not scored:
         return None
     best_score, best = max(scored, key=lambda item: item[0])

@@ -26,7 +26,7 @@ from monitor.diff import diff
 from monitor.doccheck import assess, describe_change
 from monitor.fetch import fetch
 from monitor.localserver import LocalServer, Route
-from monitor.model import Change
+from monitor.model import Change, Notice
 from monitor.sources import parse_body
 from monitor.store import open_db
 from monitor.store.diffs import diffs_for, record_diff
@@ -257,3 +257,27 @@ def test_history_shows_versions_and_diffs(
 
     assert main(["history", "--db", str(tmp_path / "state.db"), "https://example.invalid/none"]) == 1
     assert "Error: nothing stored matches" in capsys.readouterr().err
+
+
+def test_section_diff_is_short_and_counts_the_rest() -> None:
+    rows = [f"| SSG-{number:03} | 500 | Feil {number}. |" for number in range(1, 41)]
+    old = Notice(
+        "doc", "u#feilkoder", "Summert skattegrunnlag API – Feilkoder", "\n".join(rows), "u#feilkoder"
+    )
+    new = Notice(
+        "doc", "u#feilkoder", old.title, "\n".join(row.replace("500", "503") for row in rows), old.link
+    )
+    readable = section_diff(old, new)
+    assert (readable.added, readable.removed) == (40, 40)
+    assert len(readable.lines) == 20 and readable.omitted == 60
+    assert readable.text.endswith("… (60 linjer til)")
+    restored = describe_change(Change("edited", new, 3, previous=new), _doc_source())[1]
+    assert restored == (
+        "Seksjonen «Feilkoder» er tilbake i dokumentasjonen for Summert skattegrunnlag API, "
+        "med uendret tekst."
+    )
+
+
+def _doc_source() -> SourceConfig:
+    url = "https://skatteetaten.github.io/api-dokumentasjon/api/summertskattegrunnlag"
+    return SourceConfig("doc-ssg", "docpage", url, api="summertskattegrunnlag")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import trustme
 
 from monitor import USER_AGENT
 from monitor.fetch import MAX_REDIRECTS, fetch, parse_retry_after
@@ -149,6 +153,51 @@ def test_fetch_invalid_url_is_an_error(url: str) -> None:
     result = fetch(url)
     assert result.status is None
     assert result.error is not None and result.error.startswith("invalid URL")
+
+
+def test_fetch_untrusted_tls_certificate_is_an_error() -> None:
+    authority = trustme.CA()  # a CA the client does not trust
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        try:
+            context.wrap_socket(connection, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            connection.close()
+
+    worker = threading.Thread(target=handshake, daemon=True)
+    worker.start()
+    try:
+        result = fetch(f"https://127.0.0.1:{listener.getsockname()[1]}/feed", timeout=5)
+    finally:
+        worker.join(5)
+        listener.close()
+    assert result.status is None
+    assert result.error is not None and result.error.startswith("could not connect to 127.0.0.1")
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error
+
+
+def test_fetch_connection_reset_is_an_error() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept_and_close() -> None:
+        connection, _ = listener.accept()
+        connection.recv(1024)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()  # RST instead of an answer
+
+    worker = threading.Thread(target=accept_and_close, daemon=True)
+    worker.start()
+    try:
+        result = fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/feed", timeout=5)
+    finally:
+        worker.join(5)
+        listener.close()
+    assert result.status is None
+    assert result.error is not None and result.error.startswith("network error talking to 127.0.0.1")
 
 
 def test_fetch_body_over_cap_by_content_length_is_refused(server: LocalServer) -> None:

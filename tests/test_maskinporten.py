@@ -174,11 +174,12 @@ def test_stand_in_rejects_what_maskinporten_rejects(
     assert "grant_type" in post(
         make_grant(credentials, issuer=maskinporten.issuer, scope="s", now=now), "password"
     )
-    claims = {"aud": maskinporten.issuer, "iss": CLIENT_ID, "scope": FGS_SCOPE, "iat": int(now.timestamp())}
-    headers = {"x5c": [base64.b64encode(credentials.certificate_chain[0]).decode()]}
-    too_long = {**claims, "exp": claims["iat"] + 300, "jti": "a"}
+    issued_at = int(now.timestamp())
+    claims = {"aud": maskinporten.issuer, "iss": CLIENT_ID, "scope": FGS_SCOPE, "iat": issued_at}
+    headers: dict[str, object] = {"x5c": [base64.b64encode(credentials.certificate_chain[0]).decode()]}
+    too_long = {**claims, "exp": issued_at + 300, "jti": "a"}
     assert "120" in post(jwt.encode(too_long, credentials.private_key, algorithm="RS256", headers=headers))
-    extra = {**claims, "exp": claims["iat"] + 60, "jti": "b", "sub": CLIENT_ID}
+    extra = {**claims, "exp": issued_at + 60, "jti": "b", "sub": CLIENT_ID}
     assert "Invalid assertion" in post(
         jwt.encode(extra, credentials.private_key, algorithm="RS256", headers=headers)
     )
@@ -286,3 +287,37 @@ def test_run_probe_round_uses_credentials_from_systemd(
     assert by_api[FGS].state == "up" and by_api[FGS].status == 200
     assert by_api["maskinporten"].state == "up"
     assert gateway.calls == [FGS_SCOPE]
+
+
+def test_run_probe_round_warns_before_client_certificate_expires(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    maskinporten: MaskinportenStandIn,
+    server_tls: CertificateFiles,
+) -> None:
+    short = make_ca_and_leaf(tmp_path, valid_days=6, name="expiring-client")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    base = maskinporten.server.https()
+    probes = ProbeSettings(
+        environments=("test",),
+        base_urls={(FGS, "test"): base + "/v1", ("maskinporten", "test"): base},
+        ca_file=str(server_tls.ca_file),
+        maskinporten=MaskinportenSettings(
+            enabled=True,
+            client_id=CLIENT_ID,
+            issuer=maskinporten.issuer,
+            key_credential=short.key_file.name,
+            certificate_credential=short.cert_file.name,
+        ),
+    )
+    rules = make_rules(tmp_path, probes, kommuner=(kommune("4203", "Arendal", (FGS,)),))
+    db = open_db(rules.settings.database)
+    first = run_probe_round(db, rules, now=datetime.now(UTC), announced=[])
+    again = run_probe_round(db, rules, now=datetime.now(UTC), announced=[])
+    assert [item.message.subject for item in first.admin] == [
+        "[Driftsvarsel admin] Virksomhetssertifikatet for Maskinporten utløper om 5 dager"
+    ]
+    assert again.admin == ()
+    # Maskinporten does not know this certificate: the probe falls back to an unauthenticated call.
+    fgs = next(result for result in first.results if result.api == FGS)
+    assert any("autentisert kall hoppet over" in reason for reason in fgs.reasons)

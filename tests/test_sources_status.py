@@ -174,3 +174,12 @@ def test_status_feed_rejects_html_and_json_saying_what_came() -> None:
 def test_parse_body_names_the_source_in_errors() -> None:
     with pytest.raises(SourceFormatError, match=r"^source 'status-api' \(https://status.skatteetaten.no/api"):
         parse_body(b"<html><title>Maintenance</title></html>", API, "text/html")
+
+
+def test_newest_status_skips_plain_updates() -> None:
+    html = (
+        "<p><small>Jun 11, 09:00 UTC</small><br><strong>Update</strong> - Vi jobber fortsatt med saken.</p>"
+        "<p><small>Jun 11, 08:32 UTC</small><br><strong>Identified</strong> - Feilen er funnet.</p>"
+    )
+    assert statusfeed.newest_status(html) == "identified"
+    assert statusfeed.newest_status("<p>Ingen status her</p>") is None

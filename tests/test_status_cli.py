@@ -70,7 +70,7 @@ def test_status_rows_show_state_uptime_and_certificate(
     assert rows["Inntekt API"][5:7] == ("100.0 %", "100.0 %")
     assert rows["Beregnet skatt API"][2] == "varslet nedetid"
     assert rows["Beregnet skatt API"][5] == "0.0 %"
-    assert rows["Formuesgrunnlag eiendomsskatt API"][2] == "feilkonfigurert"
+    assert rows["Formuesgrunnlag for eiendomsskatt API"][2] == "feilkonfigurert"
     assert rows["Maskinporten"][2] == "oppe"
     assert rows["Inntekt API"][7].endswith("(29 d)") or rows["Inntekt API"][7].endswith("(30 d)")
     assert rows["Inntekt API"][4].endswith(" ms")
@@ -112,3 +112,99 @@ def test_status_command_on_empty_database_says_so(tmp_path: Path, capsys: pytest
     open_db(database)
     assert main(["status", "--db", str(database)]) == 0
     assert "No health probes recorded yet" in capsys.readouterr().out
+
+
+def test_probe_once_command_records_a_round_from_rules_yaml(
+    tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway.route("/v1", lambda request: json_answer(401, {"kode": "IM-004"}))
+    gateway.route(
+        "/.well-known/oauth-authorization-server",
+        lambda request: json_answer(200, {"issuer": "x", "token_endpoint": "y"}),
+    )
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        f"""\
+settings:
+  database: driftsvarsel.db
+kommuner:
+  - kommunenummer: "0301"
+    navn: Oslo
+    apis: [inntekt]
+    channels:
+      - name: slack
+        kind: slack_webhook
+        webhook: env:OSLO_SLACK_WEBHOOK
+probes:
+  ca_file: {tls.ca_file}
+  base_urls:
+    inntekt: {{prod: "{gateway.https("/v1")}"}}
+    maskinporten: {{prod: "{gateway.https()}"}}
+""",
+        encoding="utf-8",
+    )
+    assert main(["probe", "--once", "--rules", str(rules_file), "--db", str(tmp_path / "p.db")]) == 0
+    out = capsys.readouterr().out
+    assert "Inntekt API" in out and "HTTP 401 IM-004: API-et svarer" in out
+    assert main(["status", "--rules", str(rules_file), "--db", str(tmp_path / "p.db")]) == 0
+    assert "ukjent" in capsys.readouterr().out  # one success is not yet "oppe" (threshold 2)
+
+
+def test_add_probe_job_runs_rounds_for_the_daemon(
+    tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles
+) -> None:
+    from monitor.daemon import Daemon
+    from monitor.probejob import JOB_ID, add_probe_job
+    from monitor.store import probes as probe_store
+
+    gateway.route("/v1", lambda request: json_answer(401, {"kode": "IM-004"}))
+    gateway.route(
+        "/.well-known/oauth-authorization-server",
+        lambda request: json_answer(200, {"issuer": "x", "token_endpoint": "y"}),
+    )
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        f"""\
+settings:
+  state_dir: state
+kommuner:
+  - kommunenummer: "0301"
+    navn: Oslo
+    apis: [inntekt]
+    channels:
+      - name: slack
+        kind: slack_webhook
+        webhook: env:OSLO_SLACK_WEBHOOK
+probes:
+  interval_seconds: 5
+  jitter_seconds: 1
+  ca_file: {tls.ca_file}
+  base_urls:
+    inntekt: {{prod: "{gateway.https("/v1")}"}}
+    maskinporten: {{prod: "{gateway.https()}"}}
+""",
+        encoding="utf-8",
+    )
+    daemon = Daemon(rules_file)
+    daemon.extra_jobs.append(add_probe_job)
+    daemon.schedule()
+    job = daemon.scheduler.get_job(JOB_ID)
+    assert job is not None and job.trigger.interval.total_seconds() == 5
+    job.func()
+    job.func()
+    state = probe_store.load_state(daemon.db(), "inntekt", "prod")
+    assert state is not None and state.display == "oppe"
+
+
+def test_note_for_describes_probes_for_outage_notices(
+    tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles
+) -> None:
+    from monitor.proberound import note_for
+
+    rules, now = populate(tmp_path, gateway, tls.ca_file)
+    note = note_for(open_db(rules.settings.database), now)
+    outage = Classification("downtime", False, ("beregnetskatt", "inntekt"), "prod", None)
+    text = note(outage)
+    assert text is not None and text.startswith("Helseprobene ser nå: Beregnet skatt API (prod) nede siden ")
+    assert text.endswith("; Inntekt API (prod) svarer normalt.")
+    assert note(Classification("api_change", None, ("inntekt",), "prod", None)) is None

@@ -73,7 +73,7 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
     words = vocabulary or vocab.default()
     reference = reference_date(notice)
     prepared = prepare(notice.title, notice.text)
-    category, reasons = decide(prepared, words, reference)
+    category, reasons = decide(prepared, words, reference, notice.tags)
     is_planned: bool | None = None
     window: Window | None = None
     if category == "downtime":

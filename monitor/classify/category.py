@@ -2,7 +2,8 @@
 
 Each category has a term group; a term counts unless its clause says otherwise:
 - resolved: not when future or conditional ("så snart problemet er rettet", "å få dette løst");
-- downtime: not when negated right before ("ingen nedetid forventet");
+- downtime: not when negated right before ("ingen nedetid forventet"), and "unavailable" / "tas
+  ned" not where something is retired for good ("den gamle URL-en er ikke tilgjengelig");
 - error: not when hypothetical ("hvis dere opplever problemer", "eventuelle problemer"), negated,
   or in a sentence that says it was fixed ("Vi har fikset enkelte visningsproblemer");
 - api_change: a new income year only when it is new ("inntektsår 2015" in 2018 is not);
@@ -12,6 +13,7 @@ Each category has a term group; a term counts unless its clause says otherwise:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +24,9 @@ from monitor.model import Category
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
+_DRIFT_WORD = re.compile(r"\bdrifts?(?:varsel|melding|problem|hendelse|forstyrr|avvik)\w*", re.IGNORECASE)
+_DECOMMISSION_SENSITIVE = re.compile(r"tilgjengel|ned\b|stopp|stans", re.IGNORECASE)
+_DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,29 +52,44 @@ def _last_words(text: str, count: int = _LAST_WORDS) -> str:
 
 
 def _hits(vocabulary: Vocabulary, group: str, sentence: Sentence) -> list[tuple[re.Match[str], str]]:
-    return [(match, clause_before(sentence.text, match.start())) for match in vocabulary.find(group, sentence.text)]
+    return [
+        (match, clause_before(sentence.text, match.start()))
+        for match in vocabulary.find(group, sentence.text)
+    ]
+
+
+def _sentences_with(prepared: Prepared, vocabulary: Vocabulary, group: str) -> tuple[Sentence, ...]:
+    """The sentences worth searching: none when the group matches nowhere (one fast search)."""
+    return prepared.sentences if vocabulary.has(group, prepared.full_text) else ()
 
 
 def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
+    resolvable = vocabulary.has("resolved_terms", prepared.full_text)
     for sentence in prepared.sentences:
-        for match, before in _hits(vocabulary, "resolved_terms", sentence):
+        for match, before in _hits(vocabulary, "resolved_terms", sentence) if resolvable else ():
             if not vocabulary.has("future_terms", before):
                 found.append(Hit("resolved", match.group(0), sentence.in_title))
         if sentence.in_title:
             for match in re.finditer(r"(?<![\wæøå])(?:løst|løyst)(?![\wæøå])", sentence.text, re.I):
                 before = clause_before(sentence.text, match.start())
-                if not vocabulary.has("future_terms", before) and not vocabulary.has("negation_terms", before):
+                if not vocabulary.has("future_terms", before) and not vocabulary.has(
+                    "negation_terms", before
+                ):
                     found.append(Hit("resolved", match.group(0), True))
     return found
 
 
 def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
-    for sentence in prepared.sentences:
+    for sentence in _sentences_with(prepared, vocabulary, "downtime_terms"):
+        decommission = vocabulary.has("decommission_terms", sentence.text)
         for match, before in _hits(vocabulary, "downtime_terms", sentence):
-            if not vocabulary.has("negation_terms", _last_words(before)):
-                found.append(Hit("downtime", match.group(0), sentence.in_title))
+            if vocabulary.has("negation_terms", _last_words(before)):
+                continue
+            if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
+                continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
+            found.append(Hit("downtime", match.group(0), sentence.in_title))
     return found
 
 
@@ -81,7 +101,7 @@ def _says_fixed(sentence: Sentence, vocabulary: Vocabulary) -> bool:
 
 def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
-    for sentence in prepared.sentences:
+    for sentence in _sentences_with(prepared, vocabulary, "error_terms"):
         if _says_fixed(sentence, vocabulary):
             continue
         for match, before in _hits(vocabulary, "error_terms", sentence):
@@ -109,22 +129,40 @@ def info_topic(prepared: Prepared, vocabulary: Vocabulary) -> str | None:
     return match.group(0) if match else None
 
 
-def decide(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> tuple[Category, list[str]]:
+def decide(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...] = ()
+) -> tuple[Category, list[str]]:
     """The category and the reasons for it (the first hits of the winning group)."""
-    for category, hits in (
-        ("resolved", resolved_hits(prepared, vocabulary)),
-        ("downtime", downtime_hits(prepared, vocabulary)),
-        ("error", error_hits(prepared, vocabulary)),
-    ):
+    finders: tuple[tuple[Category, Callable[[Prepared, Vocabulary], list[Hit]]], ...] = (
+        ("resolved", resolved_hits),
+        ("downtime", downtime_hits),
+        ("error", error_hits),
+    )
+    for category, finder in finders:
+        hits = finder(prepared, vocabulary)
         if hits:
-            return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]  # type: ignore[return-value]
+            return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]
     changes = api_change_hits(prepared, vocabulary, reference)
     topic = info_topic(prepared, vocabulary)
+    drift = _drift_notice(prepared, tags, include_tags=not changes)
+    if drift is not None and topic is None:
+        # A missed outage costs most: an operations notice we cannot read is reported as an error.
+        return "error", [f"category error: operations notice ({drift}) with no other category (safety net)"]
     if changes and topic is None:
         return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
     if changes and topic is not None:
         return "info", [f"category info: topic '{topic}' in title outweighs '{changes[0].term}'"]
     return "info", ["category info: no downtime, error, resolution or API change terms"]
+
+
+def _drift_notice(prepared: Prepared, tags: tuple[str, ...], include_tags: bool) -> str | None:
+    """'Driftsvarsel', 'Driftsmelding', 'Driftsproblemer' in the title (or a Drift tag)."""
+    match = _DRIFT_WORD.search(prepared.title)
+    if match is not None:
+        return f"'{match.group(0)}' in title"
+    if include_tags and any(_DRIFT_TAG.fullmatch(tag.strip()) for tag in tags):
+        return "tagged Drift"
+    return None
 
 
 def _best(hits: list[Hit], count: int = 3) -> list[Hit]:

@@ -32,11 +32,12 @@ _CLOCK = r"(?:kl\.?|klokken|klokka|kloka)\s*"
 _SCANNER = re.compile(
     rf"""
     (?P<textdate>(?<![\d.])(?P<td>\d{{1,2}})\.?\s*(?P<tm>{_MONTH})\.?(?![\wæøå])(?:\s+(?P<ty>\d{{4}})\b)?)
-  | (?P<dayonly>(?<![\d.:])(?P<dd>\d{{1,2}})\.?(?=\s*(?:-|–|til\s+og\s+med|til|eller|og)\s+
+  | (?P<dayonly>(?<![\d.:])(?P<dd>\d{{1,2}})\.?(?=\s*(?:-|–|til\s+og\s+med|til|eller|og)\s*
         (?:(?:{_WEEKDAY})\s+)?\d{{1,2}}\.?\s*(?:{_MONTH})(?![\wæøå])))
   | (?P<clock4>{_CLOCK}(?P<h4>\d{{2}})(?P<m4>\d{{2}})(?!\d))
   | (?P<clock>{_CLOCK}(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})\d?)?(?![\d]))
-  | (?P<numdate>(?<![\d.:])(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})(?:\.(?P<ny>\d{{4}}|\d{{2}}))?(?![\d:])(?!\.\d))
+  | (?P<numdate>(?<![\d.:])(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})
+        (?:\.(?P<ny>\d{{4}}|\d{{2}}))?(?![\d:])(?!\.\d))
   | (?P<colon>(?<![\d.:])(?P<ch>\d{{1,2}}):(?P<cm>\d{{2}})\d?(?![\d:]))
   | (?P<relative>\bi\s*(?P<rel>dag|kveld|natt|ettermiddag|formiddag|morgen|morgon|går|gaar)\b
         (?:\s+(?:tidlig|tidleg|kveld|ettermiddag|morgen))?)
@@ -46,7 +47,8 @@ _SCANNER = re.compile(
         (?P<du>timer|timar|time|minutter|minutt|min|døgn)\b)
   | (?P<between>\bmellom\b)
   | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
-  | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b|\s[-–]\s|(?<=\d)[-–])
+  | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b|\binnen\b|\bferdig\b
+        |\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)
   | (?P<before>\bfør\b)
   | (?P<latest>\bsenest\b|\bseinast\b)
@@ -54,10 +56,14 @@ _SCANNER = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_TIME_CONTINUATION = re.compile(r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?(\d{1,2})(?:[:.](\d{2}))?(?![\d:])(?!\.\d)")
+_TIME_CONTINUATION = re.compile(
+    r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?(\d{1,2})(?:[:.](\d{2}))?(?![\d:])(?!\.\d)"
+)
 # A date or time right after a reference to another notice ("meldt driftsvarsel 13.12.23",
 # "Nytt oppdatert varsel kl. 14") is when that notice was or will be published, not a window.
-_NOTICE_REFERENCE = re.compile(r"(?:varsel|varslet|varsla|oppdatering|melding|meldt)\W{0,3}(?:den\s+)?$", re.I)
+_NOTICE_REFERENCE = re.compile(
+    r"(?:varsel|varslet|varsla|oppdatering|melding|meldt)\W{0,3}(?:den\s+)?$", re.I
+)
 
 
 @dataclass(frozen=True)

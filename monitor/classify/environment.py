@@ -25,15 +25,19 @@ def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Enviro
     """The environment and the terms that decided it."""
     test: list[str] = []
     prod: list[str] = []
-    for sentence in prepared.sentences:
+    full = prepared.full_text
+    groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
+    for sentence in prepared.sentences if groups else ():
         text = sentence.text
         if _NOT_AFFECTED.search(text) or _LATER_NOTICE.search(text):
             continue
-        both = vocabulary.first("both_terms", text)
+        both = vocabulary.first("both_terms", text) if "both_terms" in groups else None
         if both is not None:
             return "both", f"environment both: '{both.group(0)}'"
-        test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
-        prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
+        if "test_terms" in groups:
+            test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
+        if "prod_terms" in groups:
+            prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
     if test and prod:
         return "both", f"environment both: '{test[0]}' and '{prod[0]}'"
     if test:

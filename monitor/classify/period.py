@@ -75,6 +75,9 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
             _take_time(period, state, (token.hour, token.minute))
         elif kind == "until" and (period.start_day or period.start_time):
             state.mode, state.between = "end", False
+        elif kind == "until" and index + 1 < len(toks) and toks[index + 1].kind == "time":
+            # "Nedetiden forlenges til kl. 21:00": an end with no start ("utsatt til 3. juni" is a start).
+            state.mode, period.end_only = "end", True
         elif kind == "and" and state.between and (period.start_day or period.start_time):
             state.mode, state.between = "end", False
         elif kind == "between":
@@ -93,7 +96,7 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
 
 
 def _starts_new_period(period: Period, state: _State, toks: Sequence[Token], index: int) -> bool:
-    """"..., og fra torsdag 28.04": a "fra" followed by a date after a start is another period."""
+    """ "..., og fra torsdag 28.04": a "fra" followed by a date after a start is another period."""
     if not (period.start_day or period.start_time):
         return False
     following = toks[index + 1] if index + 1 < len(toks) else None

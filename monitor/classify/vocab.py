@@ -20,20 +20,90 @@ DATA_FILE = "vocabulary.yaml"
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Term groups (group name → terms) and their compiled patterns (one per group)."""
+    """Term groups (group name → terms) and their compiled patterns (one per group).
+
+    Searching a big alternation is slow in Python's `re`, so each term also has the literal
+    text it cannot match without (or None); a search compiles (once, cached) only the terms
+    whose literal occurs in the text.
+    """
 
     groups: Mapping[str, tuple[str, ...]]
     patterns: Mapping[str, re.Pattern[str]] = field(repr=False)
+    literals: Mapping[str, tuple[str | None, ...]] = field(repr=False, default_factory=dict)
+    _subsets: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(
+        repr=False, default_factory=dict, compare=False
+    )
+
+    def _pattern(self, group: str, text: str) -> re.Pattern[str]:
+        literals = self.literals.get(group)
+        if literals is None:
+            return self.patterns[group]
+        lowered = text.lower()
+        active = tuple(
+            index for index, literal in enumerate(literals) if literal is None or literal in lowered
+        )
+        if len(active) == len(literals):
+            return self.patterns[group]
+        key = (group, active)
+        pattern = self._subsets.get(key)
+        if pattern is None:
+            terms = self.groups[group]
+            pattern = _compile(tuple(terms[index] for index in active))
+            self._subsets[key] = pattern
+        return pattern
 
     def find(self, group: str, text: str) -> Iterator[re.Match[str]]:
         """Every non-overlapping match of the group's terms in `text`, left to right."""
-        return self.patterns[group].finditer(text)
+        return self._pattern(group, text).finditer(text)
 
     def first(self, group: str, text: str) -> re.Match[str] | None:
-        return self.patterns[group].search(text)
+        return self._pattern(group, text).search(text)
 
     def has(self, group: str, text: str) -> bool:
-        return self.patterns[group].search(text) is not None
+        return self.first(group, text) is not None
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of letters every match of `pattern` must contain, lower-cased, or None.
+
+    Only text outside groups and classes counts; a top-level `|` means no literal is required.
+    """
+    runs: list[str] = []
+    current = ""
+    depth, index, in_class = 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            runs.append(current)
+            current, index = "", index + 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            runs.append(current)
+            current = ""
+        elif char in "(":
+            depth += 1
+            runs.append(current)
+            current = ""
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return None
+        elif depth == 0 and char in "?*{":
+            current = current[:-1]
+            runs.append(current)
+            current = ""
+        elif depth == 0 and (char.isalpha() or char in "-'. "):
+            current += char
+        else:
+            runs.append(current)
+            current = ""
+        index += 1
+    runs.append(current)
+    best = max((run.strip().lower() for run in runs), key=len, default="")
+    return best if len(best) >= 3 and best.replace("-", "").replace(" ", "").isalpha() else None
 
 
 def term_pattern(term: str) -> str:
@@ -126,7 +196,16 @@ def build(extra: Mapping[str, tuple[str, ...]] | None = None) -> Vocabulary:
         more = (terms,) if isinstance(terms, str) else tuple(terms)
         groups[group] = groups[group] + tuple(term for term in more if term not in groups[group])
     patterns = {name: _compile(terms) for name, terms in groups.items()}
-    return Vocabulary(groups, patterns)
+    literals = {name: tuple(_literal(term) for term in terms) for name, terms in groups.items()}
+    return Vocabulary(groups, patterns, literals)
+
+
+def _literal(term: str) -> str | None:
+    if term.startswith("re:"):
+        return required_literal(term[3:])
+    words = [word.strip("*") for word in re.split(r"[\s\-]+", term.strip()) if word.strip("*")]
+    longest = max(words, key=len, default="")
+    return longest.lower() if len(longest) >= 2 else None
 
 
 @functools.cache

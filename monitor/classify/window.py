@@ -43,7 +43,9 @@ def _quality(period: Period) -> int | None:
 def _is_context(sentence: Sentence, vocabulary: Vocabulary) -> bool:
     text = sentence.text
     if sentence.in_title:
-        return bool(vocabulary.has("downtime_terms", text) or _CONTEXT.search(text) or _TITLE_HINT.search(text))
+        return bool(
+            vocabulary.has("downtime_terms", text) or _CONTEXT.search(text) or _TITLE_HINT.search(text)
+        )
     return bool(vocabulary.has("downtime_terms", text) or _CONTEXT.search(text))
 
 
@@ -53,16 +55,23 @@ def _pick(
     """The sentence whose period is the window, plus the sentence its clock times came from."""
     ranked: list[tuple[tuple[int, int, int], Sentence, Period]] = []
     time_only: list[tuple[Sentence, Period]] = []
+    ends: list[tuple[int, Period]] = []
     duration = 0.0
     sentences = prepared.sentences
     context = [_is_context(sentence, vocabulary) for sentence in sentences]
     for order, sentence in enumerate(sentences):
         # "Skatteetaten gjennomfører en endring i kveld, ... mellom klokken 18 og 20. I forbindelse
-        # med endringen vil det kunne forekomme nedetid ...": the sentence before counts too.
-        follows = order + 1 < len(sentences) and context[order + 1] and not sentence.in_title
-        if not (context[order] or follows and sentences[order + 1].paragraph == sentence.paragraph):
+        # med endringen vil det kunne forekomme nedetid ...": the sentence before counts too, and
+        # "Arbeidet skal være ferdig innen kl. 05:00." after one gives its end.
+        before = _neighbour(sentences, context, order, order + 1)
+        after = _neighbour(sentences, context, order, order - 1)
+        if not (context[order] or before or after):
             continue
         period = parse_period(tokens(sentence.text, reference), reference)
+        if period.end_only:
+            ends.append((order, period))
+        if not (context[order] or before):
+            continue
         quality = _quality(period)
         if quality is None:
             duration = max(duration, period.duration_minutes)
@@ -72,13 +81,24 @@ def _pick(
         ranked.append(((quality, 1 if sentence.in_title else 0, order), sentence, period))
     if not ranked:
         return None
-    _, sentence, period = min(ranked, key=lambda item: item[0])
+    (_, _, chosen), sentence, period = min(ranked, key=lambda item: item[0])
     # "Dette vil medføre en nedetid på ca 2 timer." completes the sentence before it.
     period.duration_minutes = max(period.duration_minutes, duration)
+    later_end = next((end for order, end in ends if order > chosen), None)
+    if later_end is not None and not period.end_only and period.end_day is None and period.end_time is None:
+        period.end_day, period.end_time = later_end.end_day, later_end.end_time
     if _quality(period) == 1 and time_only:
         source, times = time_only[0]
         return sentence, merge_times(period, times), source
     return sentence, period, None
+
+
+def _neighbour(sentences: tuple[Sentence, ...], context: list[bool], order: int, other: int) -> bool:
+    """Whether sentence `other` is a context sentence of the same body paragraph as `order`."""
+    if not 0 <= other < len(sentences) or not context[other]:
+        return False
+    this, that = sentences[order], sentences[other]
+    return not this.in_title and not that.in_title and this.paragraph == that.paragraph
 
 
 def _format(moment: datetime | None) -> str | None:

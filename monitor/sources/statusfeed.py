@@ -11,6 +11,7 @@ Norwegian classifier can read resolution and window the same way as for `statusp
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from monitor.sources.statuspage import oslo_time, status_word
 _EXPECTED = "a status history feed (RSS 2.0 or Atom)"
 _STRONG = re.compile(r"<strong>\s*([^<]+?)\s*</strong>", re.IGNORECASE)
 _FEED_STATUSES = {
-    "investigating", "identified", "monitoring", "resolved", "postmortem", "update",
+    "investigating", "identified", "monitoring", "resolved", "postmortem",
     "scheduled", "in progress", "verifying", "completed",
 }  # fmt: skip
 _MONTHS = {name: number for number, name in enumerate(
@@ -48,12 +49,15 @@ def parse(body: bytes, source: SourceConfig, *, content_type: str | None = None)
             head.append(window)
         text = "\n".join(head) + ("\n\n" if head and notice.text else "") + notice.text
         tags = notice.tags or ("statusside",)
-        notices.append(Notice(**{**notice.__dict__, "text": text, "tags": tags}))
+        notices.append(replace(notice, text=text, tags=tags))
     return unique(notices)
 
 
 def newest_status(html: str) -> str | None:
-    """The status of the newest update: the first `<strong>` that names a Statuspage status."""
+    """The status of the newest update: the first `<strong>` that names a Statuspage status.
+
+    "Update" labels are skipped: such an update keeps the status of the one before it.
+    """
     for match in _STRONG.finditer(html):
         word = " ".join(match.group(1).split()).lower()
         if word in _FEED_STATUSES:

@@ -222,6 +222,22 @@ def downtime_windows(
     return found
 
 
+def seen_elsewhere(db: sqlite_utils.Database, source: str, notice_ids: Iterable[str]) -> set[str]:
+    """The ids among `notice_ids` that another source already recorded (feed vs listing page)."""
+    wanted = list(dict.fromkeys(notice_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = _query(
+            db,
+            f"SELECT DISTINCT notice_id FROM notices WHERE source != ? AND notice_id IN ({marks})",
+            [source, *chunk],
+        )
+        found.update(str(row["notice_id"]) for row in rows)
+    return found
+
+
 def _write_change(db: sqlite_utils.Database, change: Change, now: datetime) -> None:
     key = notice_key(change.notice)
     if change.kind == "removed":
