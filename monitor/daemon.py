@@ -32,6 +32,8 @@ from monitor.config import load_rules
 from monitor.configtypes import Rules, SourceConfig
 from monitor.errors import ConfigError
 from monitor.pipeline import poll_source
+from monitor.probejob import add_probe_job
+from monitor.proberound import note_for
 from monitor.store import open_db
 from monitor.worker import RateLimiter, drain
 
@@ -64,7 +66,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = []
+        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
         self.metrics_server: metrics.MetricsServer | None = None
         self.started = now_fn()
         self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
@@ -86,7 +88,10 @@ class Daemon:
         if source is None or self.stop_event.is_set():
             return
         try:
-            report = poll_source(self.db(), rules, source, now=self.now_fn(), vocabulary=self.vocabulary)
+            db, now = self.db(), self.now_fn()
+            report = poll_source(
+                db, rules, source, now=now, vocabulary=self.vocabulary, probe_note=note_for(db, now)
+            )
         except Exception:  # a bug in one poll must not stop the daemon; it is logged with its trace
             log.exception("poll %s crashed", source_name)
             return

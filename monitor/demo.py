@@ -9,10 +9,11 @@ shipped rules.yaml, with loopback URLs) and prints what each kommune received.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,11 +23,14 @@ from typing import TextIO
 from monitor.classify import load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules
-from monitor.localserver import LocalServer
+from monitor.localserver import LocalServer, Request, Response, Route
 from monitor.pipeline import PollReport, poll_source
+from monitor.proberound import note_for, run_probe_round
+from monitor.probestatus import status_report
 from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.replay import ReplaySchedule, install_routes
 from monitor.store import open_db
+from monitor.store.notices import downtime_windows
 from monitor.worker import drain
 
 #: The replay reveals the 36 oldest feed entries at the baseline, then two more at every poll.
@@ -76,7 +80,62 @@ kommuner:
       - {{name: bot, kind: slack_bot, token: "env:DEMO_TROMSO_SLACK_TOKEN", channel: C0TROMSO}}
 admin:
   - {{name: epost, kind: email, to: [driftsvarsel-admin@demo.localhost]}}
+probes:
+  interval_seconds: 1
+  failure_threshold: 2
+  success_threshold: 1
+  environments: [prod]
+  base_urls:
+{base_urls}
 """
+
+
+#: The stand-in gateway's APIs, with the error code each answers a request without a token.
+GATEWAY_CODES = {
+    "summertskattegrunnlag": "SSG-004",
+    "beregnetskatt": "BSA-004",
+    "inntekt": "IM-004",
+    "formuesgrunnlageiendomsskatt": "FGS-004",
+}
+#: Poll steps at which the stand-in Inntekt API is down (an outage nobody announced).
+INNTEKT_DOWN_STEPS = frozenset({2, 3, 4})
+
+
+class Gateway:
+    """A stand-in for Skatteetaten's API gateway and Maskinporten's metadata, on loopback.
+
+    Without a token each API answers 401 with its own JSON error body (so the API is up), or,
+    while it is `down`, 500 with DAS-003 ("for øyeblikket utilgjengelig").
+    """
+
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+        self.down: set[str] = set()
+        for api in GATEWAY_CODES:
+            server.route(f"/gateway/{api}", self._answer_for(api))
+        metadata = {
+            "issuer": server.url("/maskinporten/"),
+            "token_endpoint": server.url("/maskinporten/token"),
+        }
+        server.route(
+            "/maskinporten/.well-known/oauth-authorization-server",
+            Route(json.dumps(metadata).encode(), "application/json", conditional=False),
+        )
+
+    def base_urls_yaml(self) -> str:
+        lines = [f"    {api}: {{prod: {self.server.url(f'/gateway/{api}')}}}" for api in GATEWAY_CODES]
+        lines.append(f"    maskinporten: {{prod: {self.server.url('/maskinporten')}}}")
+        return "\n".join(lines)
+
+    def _answer_for(self, api: str) -> Callable[[Request], Response]:
+        def answer(request: Request) -> Response:
+            if api in self.down:
+                body = {"kode": "DAS-003", "melding": "Tjenesten er for øyeblikket utilgjengelig"}
+                return Response(500, json.dumps(body).encode(), "application/json")
+            body = {"kode": GATEWAY_CODES[api], "melding": "Mangler autentisering", "korrelasjonsid": "demo"}
+            return Response(401, json.dumps(body).encode(), "application/json")
+
+        return answer
 
 
 @dataclass
@@ -94,7 +153,8 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
     state_dir.mkdir(parents=True)
     with _services() as (replay, receivers):
         urls = install_routes(replay, 0, SCHEDULE)
-        rules = _write_rules(state_dir, urls, receivers)
+        gateway = Gateway(replay)
+        rules = _write_rules(state_dir, urls, receivers, gateway)
         db = open_db(rules.settings.database)
         vocabulary = load_vocabulary(rules.vocabulary)
         out.write(f"driftsvarsel demo: replaying real Skatteetaten notices from {replay.url('/')}\n")
@@ -103,14 +163,23 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
             now = DEMO_START + timedelta(hours=step)
             install_routes(replay, step, SCHEDULE)
             reports = [
-                poll_source(db, rules, source, now=now, vocabulary=vocabulary) for source in rules.sources
+                poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
+                for source in rules.sources
             ]
+            gateway.down = {"inntekt"} if step in INNTEKT_DOWN_STEPS else set()
+            probes = run_probe_round(db, rules, now=now, announced=downtime_windows(db, now))
             sent = _deliver_all(db, rules, now)
             _print_step(out, step, reports, sent)
+            for transition in probes.transitions:
+                out.write(f"   probe: {transition}\n")
         _print_received(out, rules, receivers)
+        out.write("\n== Health probes (driftsvarsel status)\n")
+        out.write(status_report(db, rules, DEMO_START + timedelta(hours=steps)) + "\n")
         out.write(
             f"\nThe history is kept in {rules.settings.database}. Try:\n"
             f"  driftsvarsel outbox --rules {rules.path} --state all\n"
+            f"  driftsvarsel status --rules {rules.path}\n"
+            f"  driftsvarsel history --rules {rules.path} status-incidents\n"
         )
     return 0
 
@@ -127,7 +196,7 @@ def _services() -> Iterator[tuple[LocalServer, Receivers]]:
         yield replay, receivers
 
 
-def _write_rules(state_dir: Path, urls: dict[str, str], receivers: Receivers) -> Rules:
+def _write_rules(state_dir: Path, urls: dict[str, str], receivers: Receivers, gateway: Gateway) -> Rules:
     os.environ["DEMO_OSLO_SLACK_WEBHOOK"] = receivers.slack.webhook_url
     os.environ["DEMO_BERGEN_TEAMS_WEBHOOK"] = receivers.teams.url
     os.environ["DEMO_TROMSO_SLACK_TOKEN"] = "xoxb-demo-token"
@@ -139,6 +208,7 @@ def _write_rules(state_dir: Path, urls: dict[str, str], receivers: Receivers) ->
             smtp_port=receivers.smtp.port,
             atom=urls["atom"],
             status=urls["statuspage_api"],
+            base_urls=gateway.base_urls_yaml(),
         ),
         encoding="utf-8",
     )

@@ -141,6 +141,9 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
     category = alert.classification.category
     short = CATEGORY_SHORT.get(category, category)
     kind = alert.change.kind
+    if kind == "edited" and category == "resolved":
+        # An incident updated to "resolved" is news of the resolution, not of an edit.
+        return f"[Løst] {title}", f"Løst (oppdatert varsel): {title}"
     if kind == "edited":
         return f"[Endret] {short}: {title}", f"Varselet er endret – {short}: {title}"
     if kind == "removed":

@@ -47,8 +47,8 @@ _SCANNER = re.compile(
         (?P<du>timer|timar|time|minutter|minutt|min|døgn)\b)
   | (?P<between>\bmellom\b)
   | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
-  | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b|\binnen\b|\bferdig\b
-        |\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
+  | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b
+        |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)
   | (?P<before>\bfør\b)
   | (?P<latest>\bsenest\b|\bseinast\b)

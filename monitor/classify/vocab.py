@@ -6,6 +6,7 @@ add terms to a group (never create one). Term syntax is described at the top of 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterator, Mapping
@@ -20,47 +21,47 @@ DATA_FILE = "vocabulary.yaml"
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Term groups (group name → terms) and their compiled patterns (one per group).
+    """Term groups (group name → terms), each term compiled on its own.
 
-    Searching a big alternation is slow in Python's `re`, so each term also has the literal
-    text it cannot match without (or None); a search compiles (once, cached) only the terms
-    whose literal occurs in the text.
+    A big alternation is slow in Python's `re`, so each term also has the literal text it
+    cannot match without (or None); a search runs only the terms whose literal occurs in the
+    text and merges their matches left to right.
     """
 
     groups: Mapping[str, tuple[str, ...]]
-    patterns: Mapping[str, re.Pattern[str]] = field(repr=False)
-    literals: Mapping[str, tuple[str | None, ...]] = field(repr=False, default_factory=dict)
-    _subsets: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(
-        repr=False, default_factory=dict, compare=False
-    )
+    compiled: Mapping[str, tuple[re.Pattern[str], ...]] = field(repr=False)
+    literals: Mapping[str, tuple[str | None, ...]] = field(repr=False)
 
-    def _pattern(self, group: str, text: str) -> re.Pattern[str]:
-        literals = self.literals.get(group)
-        if literals is None:
-            return self.patterns[group]
+    def _active(self, group: str, text: str) -> list[re.Pattern[str]]:
         lowered = text.lower()
-        active = tuple(
-            index for index, literal in enumerate(literals) if literal is None or literal in lowered
-        )
-        if len(active) == len(literals):
-            return self.patterns[group]
-        key = (group, active)
-        pattern = self._subsets.get(key)
-        if pattern is None:
-            terms = self.groups[group]
-            pattern = _compile(tuple(terms[index] for index in active))
-            self._subsets[key] = pattern
-        return pattern
+        return [
+            pattern
+            for pattern, literal in zip(self.compiled[group], self.literals[group], strict=True)
+            if literal is None or literal in lowered
+        ]
 
     def find(self, group: str, text: str) -> Iterator[re.Match[str]]:
-        """Every non-overlapping match of the group's terms in `text`, left to right."""
-        return self._pattern(group, text).finditer(text)
+        """Every non-overlapping match of the group's terms in `text`, left to right
+        (at one position the longest match wins)."""
+        found = [match for pattern in self._active(group, text) for match in pattern.finditer(text)]
+        found.sort(key=lambda match: (match.start(), -match.end()))
+        end = -1
+        for match in found:
+            if match.start() >= end and match.end() > match.start():
+                end = match.end()
+                yield match
 
     def first(self, group: str, text: str) -> re.Match[str] | None:
-        return self._pattern(group, text).search(text)
+        """The leftmost match of any of the group's terms, or None."""
+        best: re.Match[str] | None = None
+        for pattern in self._active(group, text):
+            match = pattern.search(text, 0, best.start() + 1 if best else len(text))
+            if match is not None and (best is None or match.start() < best.start()):
+                best = match
+        return best
 
     def has(self, group: str, text: str) -> bool:
-        return self.first(group, text) is not None
+        return any(pattern.search(text) for pattern in self._active(group, text))
 
 
 def required_literal(pattern: str) -> str | None:
@@ -135,10 +136,8 @@ def term_pattern(term: str) -> str:
     return r"[\s\-]*".join(parts)
 
 
-def _compile(terms: tuple[str, ...]) -> re.Pattern[str]:
-    if not terms:
-        return re.compile(r"(?!x)x")
-    return re.compile("|".join(f"(?:{term_pattern(term)})" for term in terms), re.IGNORECASE)
+def _compile(term: str) -> re.Pattern[str]:
+    return re.compile(term_pattern(term), re.IGNORECASE)
 
 
 @functools.cache
@@ -178,9 +177,10 @@ def validate(extra: object) -> list[str]:
     problems: list[str] = []
     for group, terms in extra.items():
         if group not in known:
-            problems.append(
-                f"vocabulary.{group}: unknown group '{group}' (known groups: {', '.join(sorted(known))})"
-            )
+            close = difflib.get_close_matches(str(group), list(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            listed = ", ".join(sorted(known))
+            problems.append(f"vocabulary.{group}: unknown group '{group}' (known groups: {listed}){hint}")
             continue
         problems.extend(term_problems(str(group), terms))
     return problems
@@ -195,9 +195,9 @@ def build(extra: Mapping[str, tuple[str, ...]] | None = None) -> Vocabulary:
     for group, terms in (extra or {}).items():
         more = (terms,) if isinstance(terms, str) else tuple(terms)
         groups[group] = groups[group] + tuple(term for term in more if term not in groups[group])
-    patterns = {name: _compile(terms) for name, terms in groups.items()}
+    compiled = {name: tuple(_compile(term) for term in terms) for name, terms in groups.items()}
     literals = {name: tuple(_literal(term) for term in terms) for name, terms in groups.items()}
-    return Vocabulary(groups, patterns, literals)
+    return Vocabulary(groups, compiled, literals)
 
 
 def _literal(term: str) -> str | None:
