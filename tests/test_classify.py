@@ -182,3 +182,19 @@ def test_validate_vocabulary_names_unknown_groups_and_bad_terms() -> None:
 def test_load_vocabulary_rejects_unknown_groups() -> None:
     with pytest.raises(UserError, match="unknown group 'nope'"):
         load_vocabulary({"nope": ("x",)})
+
+
+def test_classify_reads_earlier_versions_and_the_stray_duplicate(corpus_dir: Path) -> None:
+    paths = sorted((corpus_dir / "posts_versions").glob("*.md")) + sorted(
+        (corpus_dir / "posts_extra").glob("*.md")
+    )
+    results = {path.name: classify(read_post(path)) for path in paths}
+    original = results["2023-05-25-Driftsvarsel@378cabf1.md"]  # before it was postponed and struck through
+    assert original.window is not None and (original.window.start, original.window.end) == (
+        "2023-05-25T18:00",
+        "2023-05-25T19:00",
+    )
+    assert results["2023-11-13-driftsvarsel@b3fd7e98.md"].window is None  # "Nytt oppdatert varsel kl. 14."
+    duplicate = results["ROOT__2023-04-27-Vedlikehold.md"]
+    assert duplicate.category == "downtime" and duplicate.window is not None
+    assert duplicate.window.start == "2023-04-27T18:00"

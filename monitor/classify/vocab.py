@@ -55,7 +55,7 @@ class Vocabulary:
         """The leftmost match of any of the group's terms, or None."""
         best: re.Match[str] | None = None
         for pattern in self._active(group, text):
-            match = pattern.search(text, 0, best.start() + 1 if best else len(text))
+            match = pattern.search(text)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best

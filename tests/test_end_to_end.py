@@ -1,0 +1,200 @@
+"""The whole path: the real feed over five polls → SQLite → classification → rules.yaml → Slack,
+Teams and email receivers on loopback. Exactly one alert per (new notice × subscribed kommune ×
+channel); none on the baseline poll; none on a 304 poll; one "endret" alert per channel for an
+edited notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.classify import load_vocabulary
+from monitor.config import load_rules
+from monitor.configtypes import Rules
+from monitor.localserver import LocalServer, Route
+from monitor.pipeline import poll_source
+from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
+from monitor.replay import build_feed, feed_entry_count
+from monitor.store import open_db
+from monitor.worker import drain
+
+FEED_PATH = "/api-dokumentasjon/nyheter-og-driftsvarsler/atom.xml"
+#: How many of the real feed's entries are visible at each of the five polls.
+VISIBLE = (15, 22, 30, 37, 43)
+START = datetime(2024, 1, 27, 8, 0, tzinfo=UTC)
+
+RULES = """\
+settings:
+  state_dir: {state_dir}
+  slack_api_url: {slack_api}
+  smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, sender: driftsvarsel@test.localhost}}
+sources:
+  - {{name: nyheter-atom, kind: atom, url: "{feed}", interval_seconds: 1}}
+kommuner:
+  - kommunenummer: "0301"
+    navn: Oslo
+    rettighetspakker: [kommuneForeldrebetaling, kommuneBoligsosialeFormaal]
+    channels:
+      - {{name: slack, kind: slack_webhook, webhook: "env:E2E_OSLO_SLACK"}}
+      - {{name: epost, kind: email, to: [drift@oslo.test.localhost]}}
+  - kommunenummer: "4601"
+    navn: Bergen
+    rettighetspakker: [kommuneLangtidsoppholdInstitusjon, saernamsmann]
+    channels:
+      - {{name: teams, kind: teams, webhook: "env:E2E_BERGEN_TEAMS"}}
+  - kommunenummer: "5501"
+    navn: Tromsø
+    rettighetspakker: [kommuneEiendomsskatt]
+    channels:
+      - {{name: bot, kind: slack_bot, token: "env:E2E_TROMSO_TOKEN", channel: C0TROMSO}}
+admin:
+  - {{name: epost, kind: email, to: [admin@test.localhost]}}
+"""
+
+
+class World:
+    """The feed server, the three receivers, the rules and the database of one test."""
+
+    def __init__(self, tmp_path: Path, shared_dir: Path) -> None:
+        self.feed = LocalServer().start()
+        self.slack = SlackReceiver(token="xoxb-e2e-token").start()
+        self.teams = TeamsReceiver(schema_path=shared_dir / "data" / "adaptive-card-1.5.schema.json").start()
+        self.smtp = SmtpReceiver().start()
+        os.environ["E2E_OSLO_SLACK"] = self.slack.webhook_url
+        os.environ["E2E_BERGEN_TEAMS"] = self.teams.url
+        os.environ["E2E_TROMSO_TOKEN"] = "xoxb-e2e-token"
+        path = tmp_path / "rules.yaml"
+        path.write_text(
+            RULES.format(
+                state_dir=tmp_path / "state",
+                slack_api=self.slack.api_url,
+                smtp_port=self.smtp.port,
+                feed=self.feed.url(FEED_PATH),
+            ),
+            encoding="utf-8",
+        )
+        self.rules: Rules = load_rules(path)
+        self.db = open_db(self.rules.settings.database)
+        self.vocabulary = load_vocabulary(self.rules.vocabulary)
+        self.clock = START
+
+    def serve(self, body: bytes) -> None:
+        self.feed.route(FEED_PATH, Route(body, "application/atom+xml; charset=utf-8"))
+
+    def poll_and_deliver(self) -> str:
+        self.clock += timedelta(hours=1)
+        report = poll_source(
+            self.db, self.rules, self.rules.sources[0], now=self.clock, vocabulary=self.vocabulary
+        )
+        for _ in range(60):  # let the demo clock run through the per-channel rate limit
+            stats = drain(self.db, self.rules, now_fn=lambda: self.clock)
+            if stats.next_due is None:
+                break
+            self.clock = max(self.clock + timedelta(seconds=1), stats.next_due)
+        return report.outcome
+
+    def received(self) -> Counter[str]:
+        """Messages received so far, per kommune/channel."""
+        got: Counter[str] = Counter()
+        for message in self.slack.received():
+            got["0301/slack" if message.path.startswith("/services/") else "5501/bot"] += 1
+        got["4601/teams"] += len(self.teams.received())
+        for mail in self.smtp.received():
+            for recipient in mail.rcpt_tos:
+                got["0301/epost" if "oslo" in recipient else "admin/epost"] += 1
+        return +got
+
+    def ledger(self, version: int | None = None) -> Counter[str]:
+        """Delivered outbox rows per kommune/channel (the promise the pipeline made)."""
+        where = "state = 'done'" + ("" if version is None else f" AND version = {version}")
+        rows = self.db.execute(f"SELECT kommune, channel FROM outbox WHERE {where}").fetchall()
+        return Counter(f"{kommune}/{channel}" for kommune, channel in rows)
+
+    def close(self) -> None:
+        for service in (self.feed, self.slack, self.teams, self.smtp):
+            service.stop()
+
+
+@pytest.fixture()
+def world(tmp_path: Path, shared_dir: Path) -> Iterator[World]:
+    instance = World(tmp_path, shared_dir)
+    yield instance
+    instance.close()
+
+
+def alert_keys(world: World) -> list[str]:
+    return [row[0] for row in world.db.execute("SELECT idem_key FROM outbox WHERE kommune != 'admin'")]
+
+
+def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(world: World) -> None:
+    assert VISIBLE[-1] == feed_entry_count() == 43
+
+    world.serve(build_feed(VISIBLE[0]))
+    assert world.poll_and_deliver() == "baseline"
+    assert world.received() == Counter(), "the baseline poll must alert nothing"
+
+    for visible in VISIBLE[1:]:
+        world.serve(build_feed(visible))
+        assert world.poll_and_deliver() == "changed"
+
+    notices = world.db.execute("SELECT COUNT(*) FROM notices").fetchone()[0]
+    assert notices == 43
+    keys = alert_keys(world)
+    assert len(keys) == len(set(keys))
+    # Every kommune alert was delivered, exactly once, to the channel it was meant for.
+    assert world.ledger() == world.received()
+    assert world.db.execute("SELECT COUNT(*) FROM outbox WHERE state != 'done'").fetchone()[0] == 0
+    # Each new notice (28 of them) was routed by what it concerns: spot-check real ones.
+    new_keys = {key.split("#")[0].split(":", 1)[1] for key in keys}
+    assert len(new_keys) <= 43 - VISIBLE[0]
+    inntekt_2024 = (
+        "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/22/inntekt-2024"
+    )
+    got = {key.split("|", 1)[1] for key in keys if key.startswith(f"nyheter-atom:{inntekt_2024}#")}
+    assert got == {"0301|slack", "0301|epost", "4601|teams"}, (
+        "Inntekt API goes to Oslo and Bergen, not Tromsø"
+    )
+
+    # An unchanged feed is a 304: nothing is fetched, nothing is sent.
+    before = world.received()
+    assert world.poll_and_deliver() == "not_modified"
+    assert world.received() == before
+
+
+def test_pipeline_edited_notice_sends_one_endret_alert_per_channel(world: World) -> None:
+    world.serve(build_feed(40))
+    world.poll_and_deliver()
+    full = build_feed(43)
+    world.serve(full)
+    world.poll_and_deliver()
+    before = world.received()
+
+    marker = "Det er kun utvidelser som støtter endringer"
+    edited = full.replace(
+        marker.encode(), b"Oppdatert informasjon: ny dato for produksjon. " + marker.encode(), 2
+    )
+    assert edited != full
+    world.serve(edited)
+    assert world.poll_and_deliver() == "changed"
+
+    new = world.received() - before
+    assert sum(new.values()) >= 1
+    assert new == world.ledger(version=2)
+    rows = world.db.execute("SELECT message FROM outbox WHERE version = 2 AND kommune != 'admin'").fetchall()
+    subjects = [json.loads(row[0])["subject"] for row in rows]
+    assert subjects and all(subject.startswith("[Endret]") for subject in subjects)
+    teams_cards = (
+        [message.card for message in world.teams.received()][-new["4601/teams"] :]
+        if new["4601/teams"]
+        else []
+    )
+    assert all("endret" in json.dumps(card, ensure_ascii=False).lower() for card in teams_cards)
+    versions = world.db.execute("SELECT MAX(version) FROM notice_versions").fetchone()[0]
+    assert versions == 2
