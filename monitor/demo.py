@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+import sqlite_utils
+
 from monitor.classify import load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules
@@ -215,17 +217,21 @@ def _write_rules(state_dir: Path, urls: dict[str, str], receivers: Receivers, ga
     return load_rules(path)
 
 
-def _deliver_all(db: object, rules: Rules, start: datetime) -> int:
+def _deliver_all(db: sqlite_utils.Database, rules: Rules, start: datetime) -> int:
     """Drain the outbox on the demo clock, letting the clock run through rate-limit deferrals."""
     clock = start
     sent = 0
     for _ in range(MAX_DRAIN_ROUNDS):
-        stats = drain(db, rules, now_fn=lambda clock=clock: clock)
+        stats = drain(db, rules, now_fn=_fixed(clock))
         sent += stats.sent
         if stats.next_due is None or stats.next_due - start > DRAIN_HORIZON:
             break
         clock = max(clock + timedelta(seconds=1), stats.next_due)
     return sent
+
+
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
 
 
 def _print_step(out: TextIO, step: int, reports: list[PollReport], sent: int) -> None:

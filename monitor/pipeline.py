@@ -22,6 +22,7 @@ from monitor.classify import Vocabulary, classify
 from monitor.configtypes import Rules, SourceConfig
 from monitor.diff import diff, suspicious_shrink
 from monitor.doccheck import DocChangeReport, assess
+from monitor.kommuner import kommune_name
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.route import route
@@ -40,6 +41,9 @@ COMPLETE_KINDS = frozenset({"statuspage_api", "docpage", "openapi"})
 DOC_KINDS = frozenset({"docpage", "openapi"})
 #: How far back a resolution looks for the incident it closes.
 THREAD_LOOKBACK = timedelta(days=7)
+#: An error/downtime notice this soon after an incident it matches is a follow-up in its thread.
+FOLLOW_UP_LOOKBACK = timedelta(hours=24)
+INCIDENT_CATEGORIES = frozenset({"error", "downtime"})
 
 Fetcher = Callable[..., FetchResult]
 ProbeNote = Callable[[Classification], str | None]
@@ -158,6 +162,8 @@ def _alerts_for(
         routed = route(change, classification, rules)
         if classification.category == "resolved":
             routed = _thread_resolution(db, change, classification, routed, batch, alerts, now)
+        elif classification.category in INCIDENT_CATEGORIES and change.kind == "new":
+            routed = _thread_follow_up(db, change, classification, routed, batch, alerts, now)
         alerts.extend(routed)
         batch.append((key, change.notice, classification))
     return alerts
@@ -173,27 +179,15 @@ def _thread_resolution(
     now: datetime,
 ) -> list[Alert]:
     """Send a resolution to the kommuner and channels that got the incident it closes, threaded."""
-    since = now - THREAD_LOOKBACK
-    candidates = list(notice_store.recent_incidents(db, since)) + [
-        item for item in batch if item[2].category in ("error", "downtime")
-    ]
+    candidates = _incident_candidates(db, batch, now - THREAD_LOOKBACK)
     opening = find_opening(change.notice, classification, candidates, now)
-    if opening is None:
-        return routed
-    parents = {
-        (alert.kommune_number, alert.channel): alert.key
-        for alert in batch_alerts
-        if alert.key.startswith(opening + "#")
-    }
-    for item in notice_store.alerts_for_notice(db, opening):
-        parents.setdefault((item.kommune, item.channel), item.idem_key)
+    parents = _parent_alerts(db, opening, batch_alerts) if opening else {}
     if not parents:
         return routed
     base = f"{change.notice.source}:{change.notice.notice_id}#v{change.version}"
-    template = routed[0] if routed else None
     threaded = []
     for (kommune, channel), parent_key in sorted(parents.items()):
-        name = _kommune_name(routed, kommune, template)
+        name = _kommune_name(routed, kommune)
         threaded.append(
             Alert(
                 key=f"{base}|{kommune}|{channel}",
@@ -209,13 +203,65 @@ def _thread_resolution(
     return threaded
 
 
-def _kommune_name(routed: Sequence[Alert], kommune: str, template: Alert | None) -> str:
+def _thread_follow_up(
+    db: sqlite_utils.Database,
+    change: Change,
+    classification: Classification,
+    routed: list[Alert],
+    batch: list[tuple[str, Notice, Classification]],
+    batch_alerts: list[Alert],
+    now: datetime,
+) -> list[Alert]:
+    """An update on an open incident ("fortsatt driftsproblemer") replies in the incident's thread.
+
+    It still goes to everyone its own routing reaches; only the channels that got the opening
+    notice get it as a reply. Only incidents opened within FOLLOW_UP_LOOKBACK count as open.
+    """
+    when = change.notice.published or change.notice.updated or now
+    key = f"{change.notice.source}:{change.notice.notice_id}"
+    since = when - FOLLOW_UP_LOOKBACK
+    candidates = [
+        candidate
+        for candidate in _incident_candidates(db, batch, since)
+        if candidate[0] != key and (candidate[1].published or candidate[1].updated or now) >= since
+    ]
+    opening = find_opening(change.notice, classification, candidates, now)
+    parents = _parent_alerts(db, opening, batch_alerts) if opening else {}
+    return [
+        dataclasses.replace(alert, thread_key=parents.get((alert.kommune_number, alert.channel)))
+        for alert in routed
+    ]
+
+
+def _incident_candidates(
+    db: sqlite_utils.Database, batch: list[tuple[str, Notice, Classification]], since: datetime
+) -> list[tuple[str, Notice, Classification]]:
+    """Error/downtime notices since `since`: stored ones and those earlier in this same poll."""
+    stored = list(notice_store.recent_incidents(db, since))
+    return stored + [item for item in batch if item[2].category in INCIDENT_CATEGORIES]
+
+
+def _parent_alerts(
+    db: sqlite_utils.Database, opening: str, batch_alerts: Sequence[Alert]
+) -> dict[tuple[str, str], str]:
+    """(kommune, channel) → the idempotency key of the first alert they got about `opening`."""
+    parents = {
+        (alert.kommune_number, alert.channel): alert.key
+        for alert in batch_alerts
+        if alert.key.startswith(opening + "#")
+    }
+    for item in notice_store.alerts_for_notice(db, opening):
+        parents.setdefault((item.kommune, item.channel), item.idem_key)
+    return parents
+
+
+def _kommune_name(routed: Sequence[Alert], kommune: str) -> str:
     for alert in routed:
         if alert.kommune_number == kommune:
             return alert.kommune_name
-    from monitor.kommuner import kommune_name
-
-    return "Administrator" if kommune == "admin" else kommune_name(kommune)
+    if kommune == "admin":
+        return "Administrator"
+    return kommune_name(kommune) or kommune
 
 
 def _render(
