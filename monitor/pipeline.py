@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -44,6 +44,8 @@ THREAD_LOOKBACK = timedelta(days=7)
 #: An error/downtime notice this soon after an incident it matches is a follow-up in its thread.
 FOLLOW_UP_LOOKBACK = timedelta(hours=24)
 INCIDENT_CATEGORIES = frozenset({"error", "downtime"})
+#: Sort key for notices without a date (doc sections): before every dated one, in source order.
+UNDATED = datetime.min.replace(tzinfo=UTC)
 
 Fetcher = Callable[..., FetchResult]
 ProbeNote = Callable[[Classification], str | None]
@@ -315,7 +317,7 @@ def _recent(notice: Notice, days: int, now: datetime) -> bool:
 def _oldest_first(changes: Sequence[Change]) -> list[Change]:
     def when(change: Change) -> datetime:
         stamp = change.notice.published or change.notice.updated
-        return stamp if stamp is not None else datetime.min.replace(tzinfo=None).astimezone()
+        return stamp if stamp is not None else UNDATED
 
     return sorted(changes, key=when)
 

@@ -28,6 +28,7 @@ from monitor.worker import drain
 FEED_PATH = "/api-dokumentasjon/nyheter-og-driftsvarsler/atom.xml"
 #: How many of the real feed's entries are visible at each of the five polls.
 VISIBLE = (15, 22, 30, 37, 43)
+FEED_SOURCE = '  - {{name: nyheter-atom, kind: atom, url: "{url}", interval_seconds: 1}}'
 START = datetime(2024, 1, 27, 8, 0, tzinfo=UTC)
 
 RULES = """\
@@ -36,7 +37,7 @@ settings:
   slack_api_url: {slack_api}
   smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, sender: driftsvarsel@test.localhost}}
 sources:
-  - {{name: nyheter-atom, kind: atom, url: "{feed}", interval_seconds: 1}}
+{sources}
 kommuner:
   - kommunenummer: "0301"
     navn: Oslo
@@ -62,7 +63,7 @@ admin:
 class World:
     """The feed server, the three receivers, the rules and the database of one test."""
 
-    def __init__(self, tmp_path: Path, shared_dir: Path) -> None:
+    def __init__(self, tmp_path: Path, shared_dir: Path, sources: str | None = None) -> None:
         self.feed = LocalServer().start()
         self.slack = SlackReceiver(token="xoxb-e2e-token").start()
         self.teams = TeamsReceiver(schema_path=shared_dir / "data" / "adaptive-card-1.5.schema.json").start()
@@ -76,7 +77,7 @@ class World:
                 state_dir=tmp_path / "state",
                 slack_api=self.slack.api_url,
                 smtp_port=self.smtp.port,
-                feed=self.feed.url(FEED_PATH),
+                sources=sources or FEED_SOURCE.format(url=self.feed.url(FEED_PATH)),
             ),
             encoding="utf-8",
         )
@@ -89,16 +90,18 @@ class World:
         self.feed.route(FEED_PATH, Route(body, "application/atom+xml; charset=utf-8"))
 
     def poll_and_deliver(self) -> str:
+        """Poll every source once, deliver everything owed; the first source's outcome."""
         self.clock += timedelta(hours=1)
-        report = poll_source(
-            self.db, self.rules, self.rules.sources[0], now=self.clock, vocabulary=self.vocabulary
-        )
+        outcomes = [
+            poll_source(self.db, self.rules, source, now=self.clock, vocabulary=self.vocabulary).outcome
+            for source in self.rules.sources
+        ]
         for _ in range(60):  # let the demo clock run through the per-channel rate limit
             stats = drain(self.db, self.rules, now_fn=lambda: self.clock)
             if stats.next_due is None:
                 break
             self.clock = max(self.clock + timedelta(seconds=1), stats.next_due)
-        return report.outcome
+        return outcomes[0]
 
     def received(self) -> Counter[str]:
         """Messages received so far, per kommune/channel."""
