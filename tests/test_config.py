@@ -71,7 +71,8 @@ def test_load_rules_shipped_rules_yaml_is_valid() -> None:
     assert bergen.channels[0].fallback == "epost"
     assert oslo.channels[0].secret == "env:OSLO_SLACK_WEBHOOK"
     assert rules.settings.smtp.password == "cred:smtp-password"
-    assert len(rules.sources) == 4 and rules.admin[0].kind == "email"
+    assert len(rules.sources) == 9 and rules.admin[0].kind == "email"
+    assert {s.kind for s in rules.sources} == {"atom", "listing", "statuspage_api", "docpage", "openapi"}
 
 
 def test_check_rules_broken_file_reports_every_problem_with_line() -> None:
@@ -426,7 +427,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_cli_rules_check_ok() -> None:
     result = _cli("rules", "check", "rules.yaml")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "rules.yaml: OK (3 kommuner, 5 channels, 1 admin channel, 4 sources)"
+    assert result.stdout.strip() == "rules.yaml: OK (3 kommuner, 5 channels, 1 admin channel, 9 sources)"
 
 
 def test_cli_rules_check_broken_prints_every_problem() -> None:
