@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from monitor import fetch as fetching
+from monitor import incidents
 from monitor.classify import Vocabulary, classify
 from monitor.configtypes import Rules, SourceConfig
 from monitor.diff import diff, suspicious_shrink
 from monitor.doccheck import DocChangeReport, assess
-from monitor.kommuner import kommune_name
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.route import route
@@ -31,7 +31,6 @@ from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
 from monitor.store import outbox
 from monitor.store import sources as source_store
-from monitor.threads import find_opening
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +38,6 @@ log = logging.getLogger(__name__)
 COMPLETE_KINDS = frozenset({"statuspage_api", "docpage", "openapi"})
 #: Document sources: their changes are API changes by construction (see monitor.doccheck).
 DOC_KINDS = frozenset({"docpage", "openapi"})
-#: How far back a resolution looks for the incident it closes.
-THREAD_LOOKBACK = timedelta(days=7)
-#: An error/downtime notice this soon after an incident it matches is a follow-up in its thread.
-FOLLOW_UP_LOOKBACK = timedelta(hours=24)
-INCIDENT_CATEGORIES = frozenset({"error", "downtime"})
 #: Sort key for notices without a date (doc sections): before every dated one, in source order.
 UNDATED = datetime.min.replace(tzinfo=UTC)
 
@@ -163,107 +157,12 @@ def _alerts_for(
             continue
         routed = route(change, classification, rules)
         if classification.category == "resolved":
-            routed = _thread_resolution(db, change, classification, routed, batch, alerts, now)
-        elif classification.category in INCIDENT_CATEGORIES and change.kind == "new":
-            routed = _thread_follow_up(db, change, classification, routed, batch, alerts, now)
+            routed = incidents.thread_resolution(db, change, classification, routed, batch, alerts, now)
+        elif classification.category in incidents.INCIDENT_CATEGORIES and change.kind == "new":
+            routed = incidents.thread_follow_up(db, change, classification, routed, batch, alerts, now)
         alerts.extend(routed)
         batch.append((key, change.notice, classification))
     return alerts
-
-
-def _thread_resolution(
-    db: sqlite_utils.Database,
-    change: Change,
-    classification: Classification,
-    routed: list[Alert],
-    batch: list[tuple[str, Notice, Classification]],
-    batch_alerts: list[Alert],
-    now: datetime,
-) -> list[Alert]:
-    """Send a resolution to the kommuner and channels that got the incident it closes, threaded."""
-    candidates = _incident_candidates(db, batch, now - THREAD_LOOKBACK)
-    opening = find_opening(change.notice, classification, candidates, now)
-    parents = _parent_alerts(db, opening, batch_alerts) if opening else {}
-    if not parents:
-        return routed
-    base = f"{change.notice.source}:{change.notice.notice_id}#v{change.version}"
-    threaded = []
-    for (kommune, channel), parent_key in sorted(parents.items()):
-        name = _kommune_name(routed, kommune)
-        threaded.append(
-            Alert(
-                key=f"{base}|{kommune}|{channel}",
-                kommune_number=kommune,
-                kommune_name=name,
-                channel=channel,
-                change=change,
-                classification=classification,
-                why=("Oppfølging av varselet dere fikk om samme hendelse",),
-                thread_key=parent_key,
-            )
-        )
-    return threaded
-
-
-def _thread_follow_up(
-    db: sqlite_utils.Database,
-    change: Change,
-    classification: Classification,
-    routed: list[Alert],
-    batch: list[tuple[str, Notice, Classification]],
-    batch_alerts: list[Alert],
-    now: datetime,
-) -> list[Alert]:
-    """An update on an open incident ("fortsatt driftsproblemer") replies in the incident's thread.
-
-    It still goes to everyone its own routing reaches; only the channels that got the opening
-    notice get it as a reply. Only incidents opened within FOLLOW_UP_LOOKBACK count as open.
-    """
-    when = change.notice.published or change.notice.updated or now
-    key = f"{change.notice.source}:{change.notice.notice_id}"
-    since = when - FOLLOW_UP_LOOKBACK
-    candidates = [
-        candidate
-        for candidate in _incident_candidates(db, batch, since)
-        if candidate[0] != key and (candidate[1].published or candidate[1].updated or now) >= since
-    ]
-    opening = find_opening(change.notice, classification, candidates, now)
-    parents = _parent_alerts(db, opening, batch_alerts) if opening else {}
-    return [
-        dataclasses.replace(alert, thread_key=parents.get((alert.kommune_number, alert.channel)))
-        for alert in routed
-    ]
-
-
-def _incident_candidates(
-    db: sqlite_utils.Database, batch: list[tuple[str, Notice, Classification]], since: datetime
-) -> list[tuple[str, Notice, Classification]]:
-    """Error/downtime notices since `since`: stored ones and those earlier in this same poll."""
-    stored = list(notice_store.recent_incidents(db, since))
-    return stored + [item for item in batch if item[2].category in INCIDENT_CATEGORIES]
-
-
-def _parent_alerts(
-    db: sqlite_utils.Database, opening: str, batch_alerts: Sequence[Alert]
-) -> dict[tuple[str, str], str]:
-    """(kommune, channel) → the idempotency key of the first alert they got about `opening`."""
-    parents = {
-        (alert.kommune_number, alert.channel): alert.key
-        for alert in batch_alerts
-        if alert.key.startswith(opening + "#")
-    }
-    for item in notice_store.alerts_for_notice(db, opening):
-        parents.setdefault((item.kommune, item.channel), item.idem_key)
-    return parents
-
-
-def _kommune_name(routed: Sequence[Alert], kommune: str) -> str:
-    for alert in routed:
-        if alert.kommune_number == kommune:
-            return alert.kommune_name
-    if kommune == "admin":
-        return "Administrator"
-    return kommune_name(kommune) or kommune
 
 
 def _render(
