@@ -60,12 +60,22 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A downtime window in Europe/Oslo local time, "YYYY-MM-DDTHH:MM"; a part not stated is None."""
+
+    start: str | None
+    end: str | None
+
+
+@dataclass(frozen=True)
 class Notice:
     """One item read from a source: a post, a status-page incident, a documentation section.
 
     `notice_id` is stable across polls (Atom entry id, post URL, incident id). `text` is the body
     as plain text or markdown; struck-through text stays marked as `~~...~~` so the classifier
     can ignore it. `published` / `updated` are aware datetimes or None when the source has none.
+    `window` is a downtime window the source states as data (a status page's scheduled
+    maintenance); the classifier prefers it to one read from the text.
     """
 
     source: str
@@ -76,6 +86,7 @@ class Notice:
     published: datetime | None = None
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
+    window: Window | None = None
 
     def content_hash(self) -> str:
         """A digest of what a reader sees (title and text, whitespace-folded): equal hash, no edit."""
@@ -95,14 +106,6 @@ class Change:
     notice: Notice
     version: int
     previous: Notice | None = None
-
-
-@dataclass(frozen=True)
-class Window:
-    """A downtime window in Europe/Oslo local time, "YYYY-MM-DDTHH:MM"; a part not stated is None."""
-
-    start: str | None
-    end: str | None
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,18 @@ def test_newest_status_skips_plain_updates() -> None:
     )
     assert statusfeed.newest_status(html) == "identified"
     assert statusfeed.newest_status("<p>Ingen status her</p>") is None
+
+
+def test_parse_maintenance_carries_its_scheduled_window_for_the_classifier() -> None:
+    from monitor.classify import classify
+
+    source = SourceConfig(
+        "status", "statuspage_api", "https://status.example/api/v2/scheduled-maintenances.json"
+    )
+    notices = parse_body(fixture("scheduled-maintenances.json"), source, "application/json")
+    maintenance = next(notice for notice in notices if "nettverk" in notice.title)
+    assert maintenance.window is not None
+    assert (maintenance.window.start, maintenance.window.end) == ("2024-06-11T22:00", "2024-06-12T00:00")
+    classification = classify(maintenance)
+    assert classification.category == "downtime" and classification.planned is True
+    assert classification.window == maintenance.window

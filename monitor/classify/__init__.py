@@ -79,7 +79,10 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
     if category == "downtime":
         is_planned, why = planned(prepared, words)
         reasons.append(why)
-        window, why = find_window(prepared, words, reference)
+        if notice.window is not None:
+            window, why = notice.window, "window: stated by the source (scheduled start and end)"
+        else:
+            window, why = find_window(prepared, words, reference)
         reasons.append(why)
     apis, why = find_apis(prepared, words, reference, category, notice.tags)
     reasons.append(why)

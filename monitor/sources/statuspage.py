@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.configtypes import SourceConfig
-from monitor.model import Notice
+from monitor.model import Notice, Window
 from monitor.sources import SourceFormatError, decode_text, describe_body, parse_timestamp, require_body
 from monitor.sources.atom import unique
 from monitor.sources.htmltext import normalise_text
@@ -90,7 +90,23 @@ def incident_to_notice(incident: Any, page: dict[str, Any], source: SourceConfig
         published=parse_timestamp(incident.get("created_at")),
         updated=parse_timestamp(incident.get("updated_at")),
         tags=("statusside", "vedlikehold" if maintenance else "hendelse"),
+        window=scheduled_window(incident) if maintenance else None,
     )
+
+
+def scheduled_window(incident: dict[str, Any]) -> Window | None:
+    """A maintenance's `scheduled_for` / `scheduled_until` as an Oslo-time Window (None if unreadable)."""
+    start, end = (
+        parse_timestamp(incident.get("scheduled_for")),
+        parse_timestamp(incident.get("scheduled_until")),
+    )
+    if start is None and end is None:
+        return None
+    return Window(_local(start), _local(end))
+
+
+def _local(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M")
 
 
 def incident_text(incident: dict[str, Any]) -> str:
