@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     path = _rules_path(args)
     rules = load_rules(path)
     configure_logging(args.log_format or rules.settings.log_format, "DEBUG" if args.verbose else "INFO")
-    return Daemon(path).run()
+    return Daemon(path, rules=rules).run()
 
 
 def _poll(args: argparse.Namespace) -> int:

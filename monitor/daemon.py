@@ -4,8 +4,10 @@ Jobs (one thread pool, each thread with its own SQLite connection):
 - `poll:<source>` every source's interval, with jitter;
 - `deliver`, draining the outbox every few seconds (and right after a poll that owes alerts);
 - `probes`, one round of health probes (when some kommune uses an API);
-- `watchdog`, WATCHDOG=1 to systemd from the scheduler itself, so a stuck scheduler is restarted;
-- `heartbeat`, an optional daily "still alive" message to the admin route.
+- `watchdog`, WATCHDOG=1 to systemd from the scheduler itself, so a stuck scheduler is restarted.
+
+The optional daily "still alive" message to the admin route is checked after every poll, once
+every enabled source has been polled since start (so it reports real results).
 
 SIGHUP reloads rules.yaml (kept as it was when the new file is invalid); SIGTERM/SIGINT stop
 polling, let in-flight deliveries finish (bounded), and exit 0.
@@ -14,7 +16,10 @@ polling, let in-flight deliveries finish (bounded), and exit 0.
 from __future__ import annotations
 
 import logging
+import os
+import select
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,18 +35,26 @@ from monitor import metrics, sdnotify, service
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules, SourceConfig
-from monitor.errors import ConfigError
+from monitor.errors import UserError
 from monitor.pipeline import poll_source
 from monitor.probejob import add_probe_job
 from monitor.proberound import note_for
 from monitor.store import open_db
-from monitor.worker import RateLimiter, drain
+from monitor.worker import RateLimiter, drain, release_stale_claims
 
 log = logging.getLogger(__name__)
 
 DELIVER_INTERVAL_SECONDS = 5
+#: Items per drain; a full drain is followed at once by another (a notice to every kommune
+#: owes ~1000 items, which should not wait DELIVER_INTERVAL_SECONDS per hundred).
+DRAIN_LIMIT = 100
+MAX_DRAINS_PER_ROUND = 100
 SHUTDOWN_GRACE_SECONDS = 30.0
 POOL_THREADS = 4
+#: Settings a reload cannot change in a running process (the outbox lives in the database).
+RESTART_SETTINGS = ("database", "metrics_listen", "log_format")
+#: The main thread wakes at once for a signal; this only bounds a missed wake-up.
+MAIN_LOOP_SECONDS = 5.0
 
 
 def utcnow() -> datetime:
@@ -51,13 +64,21 @@ def utcnow() -> datetime:
 class Daemon:
     """Owns the scheduler and the current rules. `run()` blocks until SIGTERM/SIGINT."""
 
-    def __init__(self, rules_path: Path, *, now_fn: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, rules_path: Path, *, rules: Rules | None = None, now_fn: Callable[[], datetime] = utcnow
+    ) -> None:
         self.rules_path = rules_path
-        self.rules: Rules = load_rules(rules_path)
+        self.rules: Rules = rules if rules is not None else load_rules(rules_path)
         self.vocabulary: Vocabulary = load_vocabulary(self.rules.vocabulary)
+        self.database = self.rules.settings.database
         self.now_fn = now_fn
-        self.stop_event = threading.Event()
-        self._reload_requested = threading.Event()
+        self.stop_event = threading.Event()  # set at shutdown; jobs check it between items
+        # Set by the signal handlers, which only assign (a handler that takes a lock can
+        # deadlock against the main thread it interrupts); the wake-up socket ends the wait.
+        self._stop_requested = False
+        self._reload_requested = False
+        self._wakeup_sockets: tuple[socket.socket, socket.socket] | None = None
+        self._previous_handlers: dict[int, Any] = {}
         self._local = threading.local()
         self._rules_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
@@ -69,17 +90,17 @@ class Daemon:
         self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
         self.metrics_server: metrics.MetricsServer | None = None
         self.started = now_fn()
+        self._polled: set[str] = set()  # sources polled since start (for the heartbeat)
         self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
 
     # -- connections -------------------------------------------------------------------
     def db(self) -> Any:
         """This thread's connection to the database (sqlite3 connections are per thread)."""
-        path = self.rules.settings.database
         cached = getattr(self._local, "db", None)
-        if cached is None or getattr(self._local, "path", None) != path:
-            self._local.db = open_db(path)
-            self._local.path = path
-        return self._local.db
+        if cached is None:
+            # The database of the rules at start, for the life of the process (see reload).
+            cached = self._local.db = open_db(self.database)
+        return cached
 
     # -- jobs --------------------------------------------------------------------------
     def poll(self, source_name: str) -> None:
@@ -96,19 +117,38 @@ class Daemon:
             log.exception("poll %s crashed", source_name)
             return
         service.record_poll(report, self.now_fn())
+        self._polled.add(source_name)
+        self.heartbeat()
         if report.alerts:
             self.wake_delivery()
 
     def deliver(self) -> None:
         try:
-            drain(self.db(), self.rules, now_fn=self.now_fn, stop=self.stop_event, limiter=self.limiter)
+            for _ in range(MAX_DRAINS_PER_ROUND):
+                stats = drain(
+                    self.db(),
+                    self.rules,
+                    now_fn=self.now_fn,
+                    stop=self.stop_event,
+                    limiter=self.limiter,
+                    limit=DRAIN_LIMIT,
+                    send=service.counting_sender(self.rules),
+                )
+                handled = stats.sent + stats.retried + stats.dead + stats.deferred
+                if handled < DRAIN_LIMIT or self.stop_event.is_set():
+                    break
             service.refresh_outbox_gauge(self.db())
         except Exception:
             log.exception("delivery round crashed")
 
     def heartbeat(self) -> None:
+        """Queue today's heartbeat if due; not before every enabled source was polled once."""
+        rules = self.rules
+        enabled = {source.name for source in rules.sources if source.enabled}
+        if rules.settings.heartbeat_hour is None or not enabled <= self._polled:
+            return
         try:
-            if service.maybe_send_heartbeat(self.db(), self.rules, self.now_fn()):
+            if service.maybe_send_heartbeat(self.db(), rules, self.now_fn()):
                 self.wake_delivery()
         except Exception:
             log.exception("heartbeat check crashed")
@@ -135,22 +175,28 @@ class Daemon:
             next_run_time=self.now_fn(),
         )
         interval = sdnotify.watchdog_interval()
-        if interval:
+        if interval and self.scheduler.get_job("watchdog") is None:
             self.scheduler.add_job(
                 sdnotify.watchdog,
-                IntervalTrigger(seconds=max(interval / 2, 1.0)),
+                IntervalTrigger(seconds=interval / 2),  # systemd's convention: half the timeout
                 id="watchdog",
-                replace_existing=True,
+                executor="watchdog",
+                next_run_time=self.now_fn(),
             )
         for add in self.extra_jobs:
             add(self)
 
     def _schedule_poll(self, job_id: str, source: SourceConfig) -> None:
-        trigger = IntervalTrigger(seconds=source.interval_seconds, jitter=source.jitter_seconds or None)
+        jitter = source.jitter_seconds or None
         existing = self.scheduler.get_job(job_id)
         if existing is not None:
-            existing.reschedule(trigger)
+            # Rescheduling restarts the interval: only when it changed, or frequent reloads
+            # would keep postponing a slow source's next poll.
+            current = existing.trigger
+            if (current.interval_length, current.jitter) != (source.interval_seconds, jitter):
+                existing.reschedule(IntervalTrigger(seconds=source.interval_seconds, jitter=jitter))
             return
+        trigger = IntervalTrigger(seconds=source.interval_seconds, jitter=jitter)
         self.scheduler.add_job(
             self.poll,
             trigger,
@@ -166,11 +212,19 @@ class Daemon:
         try:
             rules = load_rules(self.rules_path)
             vocabulary = load_vocabulary(rules.vocabulary)
-        except ConfigError as error:
+        except UserError as error:  # ConfigError, or a bad `vocabulary:` section
             log.error("reload of %s refused, old rules kept:\n%s", self.rules_path, error)
             self._report_bad_reload(str(error))
-            sdnotify.ready("reload refused: rules.yaml invalid, old rules kept")
+            sdnotify.ready(f"reload refused, old rules kept: {self._status_line()}")
             return False
+        except Exception as error:  # a bug in the loader must not take the running daemon down
+            log.exception("reload of %s crashed, old rules kept", self.rules_path)
+            self._report_bad_reload(f"uventet feil ved innlesing ({type(error).__name__}: {error})")
+            sdnotify.ready(f"reload failed, old rules kept: {self._status_line()}")
+            return False
+        for name in RESTART_SETTINGS:
+            if getattr(rules.settings, name) != getattr(self.rules.settings, name):
+                log.warning("settings.%s changed: takes effect at the next restart", name)
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
         self.schedule()
@@ -181,16 +235,11 @@ class Daemon:
         return True
 
     def _report_bad_reload(self, problems: str) -> None:
-        from monitor.pipeline import report_to_admin
-
-        report_to_admin(
-            self.db(),
-            self.rules,
-            self.now_fn(),
-            key=f"admin:reload-refused:{self.now_fn():%Y%m%dT%H%M%S}",
-            subject="Ny rules.yaml ble avvist; gamle regler gjelder fortsatt",
-            text=f"Feil i {self.rules_path}:\n{problems}",
-        )
+        try:
+            service.report_refused_reload(self.db(), self.rules, self.rules_path, problems, self.now_fn())
+        except Exception:  # the refusal is in the log already; the daemon keeps running
+            log.exception("could not queue the reload refusal for the admin route")
+            return
         self.wake_delivery()
 
     def _status_line(self) -> str:
@@ -198,17 +247,22 @@ class Daemon:
 
     def run(self) -> int:
         """Start, serve until told to stop, stop gracefully. Returns the exit code."""
-        self._install_signals()
+        wakeup = self._install_signals()
         self.db()  # create and migrate before saying READY
+        # Claims left by a dead process (killed between a send and its mark) are due again now,
+        # not when their lease runs out; a live holder (a `poll --once`) keeps its claims.
+        release_stale_claims(self.db(), self.now_fn())
         self.started = self.now_fn()
         self._start_metrics()
         self.schedule()
         self.scheduler.start()
         sdnotify.ready(self._status_line())
         log.info("driftsvarsel started: %s", self._status_line())
-        while not self.stop_event.is_set():
-            if self._reload_requested.wait(timeout=1.0):
-                self._reload_requested.clear()
+        while not self._stop_requested:
+            select.select([wakeup], [], [], MAIN_LOOP_SECONDS)
+            _drain(wakeup)
+            if self._reload_requested and not self._stop_requested:
+                self._reload_requested = False
                 self.reload()
         return self.shutdown()
 
@@ -219,10 +273,9 @@ class Daemon:
         self.metrics_server = metrics.serve(
             listen, lambda: service.health(self.db(), self.rules, self.now_fn(), self.started)
         )
-        log.info("metrics and health on http://%s/metrics and /healthz", listen)
 
     def shutdown(self) -> int:
-        sdnotify.stopping()
+        sdnotify.stopping("stopping: finishing the work in progress")
         log.info("stopping: no new polls; waiting up to %.0f s for in-flight work", SHUTDOWN_GRACE_SECONDS)
         self.stop_event.set()
         for job in self.scheduler.get_jobs():
@@ -230,20 +283,53 @@ class Daemon:
         closer = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         closer.start()
         closer.join(SHUTDOWN_GRACE_SECONDS)
-        if closer.is_alive():
+        stuck = closer.is_alive()
+        if stuck:
             log.warning("in-flight work did not finish in time; the outbox keeps it for the next start")
         if self.metrics_server is not None:
             self.metrics_server.stop()
         log.info("stopped")
+        self._restore_signals()
+        if stuck:
+            # The pool's worker threads are not daemon threads: a normal exit would wait for the
+            # stuck job past TimeoutStopSec, and systemd would SIGKILL us. The item it holds is
+            # claimed in the outbox and is sent again after the next start (at least once).
+            logging.shutdown()
+            os._exit(0)
         return 0
 
-    def _install_signals(self) -> None:
+    def _install_signals(self) -> socket.socket:
+        """SIGHUP asks for a reload, SIGTERM/SIGINT for a stop; returns the socket that wakes `run`."""
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        self._wakeup_sockets = (reader, writer)
+        # The C-level handler writes the signal number here, so select() returns at once.
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+
         def on_hup(signum: int, frame: FrameType | None) -> None:
-            self._reload_requested.set()
+            self._reload_requested = True
 
         def on_term(signum: int, frame: FrameType | None) -> None:
-            self.stop_event.set()
+            self._stop_requested = True
 
-        signal.signal(signal.SIGHUP, on_hup)
-        signal.signal(signal.SIGTERM, on_term)
-        signal.signal(signal.SIGINT, on_term)
+        wanted = {signal.SIGHUP: on_hup, signal.SIGTERM: on_term, signal.SIGINT: on_term}
+        self._previous_handlers = {signum: signal.signal(signum, wanted[signum]) for signum in wanted}
+        return reader
+
+    def _restore_signals(self) -> None:
+        signal.set_wakeup_fd(-1)
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        for sock in self._wakeup_sockets or ():
+            sock.close()
+        self._wakeup_sockets = None
+
+
+def _drain(sock: socket.socket) -> None:
+    """Read away every byte waiting on the non-blocking wake-up socket."""
+    try:
+        while sock.recv(512):
+            pass
+    except BlockingIOError:
+        pass

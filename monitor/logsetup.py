@@ -29,7 +29,7 @@ MASK = "***"
 MIN_SECRET_LENGTH = 4
 # Libraries that log every request at INFO (httpx logs full webhook URLs); we log one line
 # per fetch and delivery ourselves.
-QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors.default", "apscheduler.scheduler")
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler")
 
 LogFormat = Literal["text", "json"]
 

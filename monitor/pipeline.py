@@ -29,7 +29,7 @@ from monitor.route import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
-from monitor.store import outbox
+from monitor.store import outbox, write_transaction
 from monitor.store import sources as source_store
 
 log = logging.getLogger(__name__)
@@ -111,12 +111,14 @@ def poll_source(
     }
     alerts = _alerts_for(db, rules, source, changes, classifications, baseline=baseline, now=now)
     messages = [(alert, _render(alert, probe_note, db, docs)) for alert in alerts]
-    with db.atomic():
+    # One transaction: the changes, the alerts they owe, the fetch state and the baseline mark,
+    # so a crash anywhere leaves the poll undone (and redone next time), never half done.
+    with write_transaction(db):
         notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
         _record_diffs(db, source, changes, docs, now)
-    _record(db, rules, source, result, notices=len(notices), error=None, now=now)
-    if baseline:
-        source_store.mark_baselined(db, source.name, now)
+        _record(db, rules, source, result, notices=len(notices), error=None, now=now)
+        if baseline:
+            source_store.mark_baselined(db, source.name, now)
     outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
     log.info(
         "poll %s: %s, %d notices, %d changes, %d alerts",

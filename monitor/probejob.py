@@ -94,6 +94,9 @@ def add_probe_job(daemon: Scheduling) -> None:
         seconds=rules.probes.interval_seconds, jitter=rules.probes.jitter_seconds or None
     )
     if existing is not None:
-        existing.reschedule(trigger)
+        # Only a changed interval restarts it: frequent reloads must not keep postponing probes.
+        current = existing.trigger
+        if (current.interval_length, current.jitter) != (trigger.interval_length, trigger.jitter):
+            existing.reschedule(trigger)
         return
     daemon.scheduler.add_job(job, trigger, id=JOB_ID, next_run_time=daemon.now_fn())

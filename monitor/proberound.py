@@ -33,7 +33,7 @@ from monitor.probealerts import (
 from monitor.probeplan import ProbeTarget, plan_probes
 from monitor.probes import TokenSource, make_client, probe
 from monitor.probestate import Thresholds, Transition, cert_warnings_due, step
-from monitor.store import outbox
+from monitor.store import outbox, write_transaction
 from monitor.store import probes as probe_store
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def run_probe_round(
     thresholds = Thresholds(rules.probes.failure_threshold, rules.probes.success_threshold)
     transitions: list[Transition] = []
     admin: list[AdminMessage] = []
-    with db.atomic():
+    with write_transaction(db):
         for result in results:
             probe_store.record_result(db, result)
             previous = probe_store.load_state(db, result.api, result.environment)

@@ -1,4 +1,4 @@
-"""The daemon's operational side: metrics, /healthz, the daily heartbeat.
+"""The daemon's operational side: metrics, /healthz, the daily heartbeat, admin reports.
 
 Kept apart from `daemon.py` (scheduling and signals) so each stays small. Every function takes
 the database and rules it needs; nothing here is scheduled by itself.
@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from monitor import metrics
-from monitor.configtypes import Rules
+from monitor.configtypes import ChannelConfig, Rules
 from monitor.heartbeat import HeartbeatStats, heartbeat_due, heartbeat_text
+from monitor.model import DeliveryResult
 from monitor.pipeline import PollReport, report_to_admin
 from monitor.store import outbox
 from monitor.store import sources as source_store
+from monitor.store.outbox import OutboxItem
+from monitor.worker import SendFn, real_sender
 
 log = logging.getLogger(__name__)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -31,6 +35,22 @@ def record_poll(report: PollReport, now: datetime) -> None:
         metrics.mark_good_poll(report.source, now)
     for classification in report.classifications.values():
         metrics.record_notice(classification.category)
+
+
+def counting_sender(rules: Rules, send: SendFn | None = None) -> SendFn:
+    """`send` (default: the real senders for `rules`) counting each attempt in the metrics.
+
+    The result label: "ok", "retry" (a retryable failure) or "failed" (a permanent one).
+    """
+    inner = real_sender(rules) if send is None else send
+
+    def counted(item: OutboxItem, channel: ChannelConfig) -> DeliveryResult:
+        result = inner(item, channel)
+        outcome = "ok" if result.ok else ("failed" if result.permanent else "retry")
+        metrics.record_delivery(channel.kind, outcome)
+        return result
+
+    return counted
 
 
 def refresh_outbox_gauge(db: sqlite_utils.Database) -> None:
@@ -50,6 +70,20 @@ def health(db: sqlite_utils.Database, rules: Rules, now: datetime, started: date
     )
 
 
+def report_refused_reload(
+    db: sqlite_utils.Database, rules: Rules, rules_path: Path, problems: str, now: datetime
+) -> None:
+    """Tell the admin route (of the rules still in force) why a new rules file was refused."""
+    report_to_admin(
+        db,
+        rules,
+        now,
+        key=f"admin:reload-refused:{now:%Y%m%dT%H%M%S}",
+        subject="Ny rules.yaml ble avvist; gamle regler gjelder fortsatt",
+        text=f"Feil i {rules_path}:\n{problems}",
+    )
+
+
 def maybe_send_heartbeat(db: sqlite_utils.Database, rules: Rules, now: datetime) -> bool:
     """Queue today's "still alive" message to the admin route when it is due (once a day).
 
@@ -61,7 +95,9 @@ def maybe_send_heartbeat(db: sqlite_utils.Database, rules: Rules, now: datetime)
     already = any(outbox.item_by_key(db, f"{key}|admin|{c.name}") for c in rules.admin)
     if already or not heartbeat_due(None, now, hour):
         return False
-    states = source_store.source_states(db)
+    # Only the sources the rules poll now: a removed source's old failures are no news.
+    polled = {source.name for source in rules.sources if source.enabled}
+    states = [state for state in source_store.source_states(db) if state.name in polled]
     depth = outbox.depth(db)
     failing = tuple(state.name for state in states if state.consecutive_failures)
     stats = HeartbeatStats(

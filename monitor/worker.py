@@ -5,17 +5,21 @@ delivered → done (its thread_ref kept for replies); permanent failure → dead
 admin route told, the channel's `fallback` channel queued; retryable → retried with backoff
 (Retry-After honoured) until `settings.give_up_hours`, then dead like a permanent failure.
 
-Delivery is at-least-once: an item is claimed (leased for LEASE) before sending and marked
-after; a crash between the send and the mark sends it again once the lease runs out. A done
-item is never sent again. One failing channel never stops the others: every outcome, even an
-exception in a sender, is recorded on that item alone.
+Delivery is at-least-once: an item is claimed (leased for LEASE, held by this process's
+HOLDER) before sending and marked after; a crash between the send and the mark sends it again
+once the lease runs out, or at once when the next start releases the dead process's claims
+(`release_stale_claims`). A done item is never sent again. One failing channel never stops
+the others: every outcome, even an exception in a sender, is recorded on that item alone.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -29,7 +33,7 @@ from monitor.configtypes import ChannelConfig, Rules
 from monitor.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.errors import UserError
 from monitor.model import DeliveryResult
-from monitor.store import outbox
+from monitor.store import outbox, write_transaction
 from monitor.store.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ RATE_LIMITED_KINDS = frozenset({"slack_webhook", "slack_bot", "teams"})
 LEASE = timedelta(minutes=5)
 #: A reply waits this long after its still-pending parent's next attempt.
 PARENT_WAIT = timedelta(seconds=5)
+#: Who holds this process's claims: "host:pid:nonce" (the nonce tells a reused pid apart).
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ def _process(
     channel = find_channel(rules, item.kommune, item.channel)
     if channel is None:
         result = DeliveryResult(False, None, "kanalen finnes ikke lenger i rules.yaml", permanent=True)
-        with db.atomic():  # dead and reported together, or neither
+        with write_transaction(db):  # dead and reported together, or neither
             outbox.mark_dead(db, item.id, result, now, attempted=False)
             report_dead(db, rules, item, result, None, now, reason="gone")
         return "dead"
@@ -164,7 +170,7 @@ def _process(
     if free_at is not None and free_at > now:
         outbox.defer(db, item.id, free_at)
         return "deferred"
-    if not outbox.claim(db, item.id, now, now + LEASE):
+    if not outbox.claim(db, item.id, now, now + LEASE, holder=HOLDER):
         return "skipped"
     result = _safe_send(send, _for_sending(item, channel, thread_ref), channel)
     done_at = now_fn()
@@ -194,7 +200,7 @@ def _settle(
         outbox.mark_retry(db, item.id, result, when, now)
         return "retried"
     log.error("delivery of %s is dead: %s", where, result.detail)
-    with db.atomic():  # dead, fallback and report together, or neither
+    with write_transaction(db):  # dead, fallback and report together, or neither
         outbox.mark_dead(db, item.id, result, now)
         fallback = enqueue_fallback(db, rules, item, channel, now)
         reason: DeadReason = "permanent" if result.permanent else "gave_up"
@@ -269,6 +275,36 @@ def retry(db: sqlite_utils.Database, item_id: int | None, now: datetime | None =
         state = "does not exist" if item is None else f"is {item.state}"
         raise UserError(f"outbox item {item_id} {state}; only dead or pending items can be retried")
     return count
+
+
+def release_stale_claims(db: sqlite_utils.Database, now: datetime) -> int:
+    """At start: make the items a crashed process had claimed due now (see `holder_alive`)."""
+    released = outbox.release_stale_claims(db, now, alive=holder_alive)
+    if released:
+        log.warning("%d deliveries were in flight when the last process died; sending them again", released)
+    return released
+
+
+def holder_alive(holder: str) -> bool:
+    """Whether the process that wrote claim `holder` may still be sending.
+
+    SQLite in WAL mode is only shared between processes on one host, so a claim from another
+    host name (the host was renamed, e.g. a new container) is from a dead process; so is one
+    with our own pid but another nonce (a restart that got the same pid, e.g. pid 1).
+    """
+    if holder == HOLDER:
+        return True
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, run by another user
+        return True
+    return True
 
 
 def _rate_target(channel: ChannelConfig) -> str | None:

@@ -95,6 +95,28 @@ def test_classify_never_calls_an_outage_info_or_api_change(shared_dir: Path) -> 
         ),
         ("Nedetiden forlenges til kl. 21:00 i kveld.", date(2023, 11, 16), (None, "2023-11-16T21:00")),
         ("Nytt oppdatert varsel kl. 14.", date(2023, 11, 13), (None, None)),
+        ("nede mellom 07.00 og 07.30", date(2024, 10, 15), ("2024-10-15T07:00", "2024-10-15T07:30")),
+        ("down søndag 16. mars mellom 10 og 11", date(2025, 3, 11), ("2025-03-16T10:00", "2025-03-16T11:00")),
+        ("fra 17 til 19 november", date(2017, 11, 13), ("2017-11-17T00:00", "2017-11-19T23:59")),
+        ("fredag 7.mars kl.1800-2200", date(2025, 3, 3), ("2025-03-07T18:00", "2025-03-07T22:00")),
+        ("Nedetid 2025-06-14 kl. 08:00–10:00", date(2025, 6, 10), ("2025-06-14T08:00", "2025-06-14T10:00")),
+        ("fra kl. 22 i kveld til kl. 02 i natt", date(2025, 4, 10), ("2025-04-10T22:00", "2025-04-11T02:00")),
+        (
+            "tirsdag 10. desember kl. 18:00–20:00 og torsdag 12. desember kl. 18:00–21:00",
+            date(2024, 12, 2),
+            ("2024-12-10T18:00", "2024-12-10T20:00"),
+        ),
+        (
+            "mellom klokka 07 og 08 tysdag 24. juni",
+            date(2025, 6, 19),
+            ("2025-06-24T07:00", "2025-06-24T08:00"),
+        ),
+        ("er forlenget til søndag 9. juni kl. 20:00", date(2024, 6, 8), (None, "2024-06-09T20:00")),
+        (
+            "Arbeidet forventes ferdig kl. 10:00, senest kl. 12:00.",
+            date(2025, 3, 22),
+            (None, "2025-03-22T12:00"),
+        ),
     ],
 )
 def test_parse_period_reads_norwegian_phrases(
@@ -116,6 +138,48 @@ def test_classify_window_takes_the_first_period_only() -> None:
         "2022-04-23T00:00",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Vedlikeholdet som var planlagt 9. april er utsatt til tirsdag 16. april kl. 18:00-19:00.",
+            ("2024-04-16T18:00", "2024-04-16T19:00"),
+        ),
+        (
+            "Status: Planlagt\nPlanlagt: fra 11.06.2024 kl. 22:00 til 12.06.2024 kl. 00:00\n\n"
+            "Planlagt (05.06.2024 kl. 10:30): Tjenestene kan være utilgjengelige i perioden.",
+            ("2024-06-11T22:00", "2024-06-12T00:00"),
+        ),
+        (
+            "Nedetiden er flyttet. Ny dato er tirsdag 16. april kl. 18-19.",
+            ("2024-04-16T18:00", "2024-04-16T19:00"),
+        ),
+    ],
+)
+def test_classify_window_reads_moved_and_status_page_windows(body: str, expected: tuple[str, str]) -> None:
+    result = classify(_notice("Vedlikehold", body, "2024-04-02T09:00"))
+    assert result.category == "downtime"
+    assert result.window is not None and (result.window.start, result.window.end) == expected
+
+
+def test_classify_planned_when_the_window_is_on_a_later_day() -> None:
+    result = classify(
+        _notice("Nedetid", "Inntekt API er utilgjengelig søndag 7. april kl. 06-08.", "2024-04-02T09:00")
+    )
+    assert result.category == "downtime" and result.planned is True
+
+
+def test_classify_reads_misspelt_downtime_words() -> None:
+    body = "Inntekt API vil være utilgjengligt tirsdag 12. april kl.1800-2200 pga oppgradring."
+    result = classify(_notice("Nedetdi på Inntekt API", body))
+    assert result.category == "downtime"
+    assert result.window is not None and (result.window.start, result.window.end) == (
+        "2022-04-12T18:00",
+        "2022-04-12T22:00",
+    )
+    assert classify(_notice("Melding", "Det blir ingen nedetdi.")).category != "downtime"
 
 
 def test_classify_ignores_struck_through_text() -> None:

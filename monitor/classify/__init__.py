@@ -68,22 +68,41 @@ def reference_date(notice: Notice) -> date:
     return date(1970, 1, 1)
 
 
+def _starts_later(window: Window | None, notice: Notice) -> bool:
+    """Whether the window starts on a later day than the notice was published: announced in advance.
+
+    "Inntekt API er utilgjengelig søndag kl. 06-08" reads like an outage in progress, but a
+    window in the future can only be a planned one.
+    """
+    moment = notice.published or notice.updated
+    if window is None or window.start is None or moment is None:
+        return False
+    local = (moment.astimezone(OSLO) if moment.tzinfo else moment).replace(tzinfo=None)
+    try:
+        start = datetime.fromisoformat(window.start)
+    except ValueError:
+        return False
+    # Days, not hours: a post file without a time in its front matter is dated at midnight.
+    return start.date() > local.date()
+
+
 def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classification:
     """Classify one notice as published (title and body together); pure and fast."""
     words = vocabulary or vocab.default()
     reference = reference_date(notice)
-    prepared = prepare(notice.title, notice.text)
-    category, reasons = decide(prepared, words, reference, notice.tags)
+    prepared = prepare(notice.title or "", notice.text or "")
+    category, reasons = decide(prepared, words, reference, notice.tags or ())
     is_planned: bool | None = None
     window: Window | None = None
     if category == "downtime":
         is_planned, why = planned(prepared, words)
-        reasons.append(why)
         if notice.window is not None:
-            window, why = notice.window, "window: stated by the source (scheduled start and end)"
+            window, window_why = notice.window, "window: stated by the source (scheduled start and end)"
         else:
-            window, why = find_window(prepared, words, reference)
-        reasons.append(why)
+            window, window_why = find_window(prepared, words, reference)
+        if not is_planned and _starts_later(window, notice):
+            is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
+        reasons += [why, window_why]
     apis, why = find_apis(prepared, words, reference, category, notice.tags)
     reasons.append(why)
     environment, why = find_environment(prepared, words)

@@ -1,12 +1,16 @@
 """Category (resolved > downtime > error > api_change > info) and `planned`, from title + body.
 
 Each category has a term group; a term counts unless its clause says otherwise:
-- resolved: not when future or conditional ("så snart problemet er rettet", "å få dette løst");
+- resolved: not when future or conditional ("så snart problemet er rettet", "å få dette løst"),
+  nor about the services not affected ("tjenestene for øvrig fungerer som normalt");
 - downtime: not when negated right before ("ingen nedetid forventet"), and "unavailable" / "tas
-  ned" not where something is retired for good ("den gamle URL-en er ikke tilgjengelig");
+  ned" not where something is retired for good ("den gamle URL-en er ikke tilgjengelig"); when no
+  term is found, a misspelt key word counts ("Nedetdi", "utilgjengligt");
 - error: not when hypothetical ("hvis dere opplever problemer", "eventuelle problemer"), negated,
-  or in a sentence that says it was fixed ("Vi har fikset enkelte visningsproblemer");
-- api_change: a new income year only when it is new ("inntektsår 2015" in 2018 is not);
+  in a sentence that says it was fixed ("Vi har fikset enkelte visningsproblemer"), or in the past
+  tense where another sentence says it was fixed, or in a table row (a contract's error codes);
+- api_change: a new income year only when it is new ("inntektsår 2015" in 2018 is not), and
+  not in a conditional clause ("hvis du har problemer med å finne riktig rettighetspakke");
   and an info topic in the title (terms of use, the status page, the news feed) makes it info.
 """
 
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from monitor.classify.fuzzy import misspelt
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Category
@@ -24,8 +29,13 @@ from monitor.model import Category
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
+_CLAUSE_REACH = 300
+_OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers\s+fungerer)\b", re.IGNORECASE)
+_TABLE_ROW = re.compile(r"\s\|\s")
+_CONDITIONAL = re.compile(r"\b(?:hvis|dersom|viss|om\s+du|om\s+dere)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:var|ble|blei|vart|hadde|har\s+vært|har\s+vore)\b", re.IGNORECASE)
 _DRIFT_WORD = re.compile(r"\bdrifts?(?:varsel|melding|problem|hendelse|forstyrr|avvik)\w*", re.IGNORECASE)
-_DECOMMISSION_SENSITIVE = re.compile(r"tilgjengel|ned\b|stopp|stans", re.IGNORECASE)
+_DECOMMISSION_SENSITIVE = re.compile(r"tilgjengel|ned\b|stopp|stans|steng", re.IGNORECASE)
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
 
@@ -43,8 +53,11 @@ class Hit:
 
 def clause_before(text: str, position: int) -> str:
     """The text between the start of the match's clause and the match."""
-    starts = [match.end() for match in _CLAUSE_START.finditer(text, 0, position)]
-    return text[starts[-1] if starts else 0 : position]
+    # Only the last _CLAUSE_REACH characters: a clause is never longer, and a notice without
+    # punctuation must not make this quadratic.
+    reach = max(0, position - _CLAUSE_REACH)
+    starts = [match.end() for match in _CLAUSE_START.finditer(text, reach, position)]
+    return text[starts[-1] if starts else reach : position]
 
 
 def _last_words(text: str, count: int = _LAST_WORDS) -> str:
@@ -68,6 +81,8 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     resolvable = vocabulary.has("resolved_terms", prepared.full_text)
     for sentence in prepared.sentences:
         for match, before in _hits(vocabulary, "resolved_terms", sentence) if resolvable else ():
+            if _OTHERS.search(sentence.text):
+                continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
             if not vocabulary.has("future_terms", before):
                 found.append(Hit("resolved", match.group(0), sentence.in_title))
         if sentence.in_title:
@@ -90,6 +105,17 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
             found.append(Hit("downtime", match.group(0), sentence.in_title))
+    return found or _misspelt_downtime_hits(prepared, vocabulary)
+
+
+def _misspelt_downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
+    """ "Nedetdi på Inntekt API", "vil være utilgjengligt": typos of the key words, not negated."""
+    found = []
+    for sentence in prepared.sentences:
+        for word in misspelt(sentence.text):
+            before = clause_before(sentence.text, sentence.text.lower().find(word))
+            if not vocabulary.has("negation_terms", _last_words(before)):
+                found.append(Hit("downtime", word, sentence.in_title))
     return found
 
 
@@ -101,9 +127,15 @@ def _says_fixed(sentence: Sentence, vocabulary: Vocabulary) -> bool:
 
 def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
-    for sentence in _sentences_with(prepared, vocabulary, "error_terms"):
+    sentences = _sentences_with(prepared, vocabulary, "error_terms")
+    fixed = any(_says_fixed(sentence, vocabulary) for sentence in sentences)
+    for sentence in sentences:
         if _says_fixed(sentence, vocabulary):
             continue
+        if fixed and _PAST.search(sentence.text):
+            continue  # "Vi har rettet en feil i dokumentasjonen. Feltet var beskrevet med feil type."
+        if _TABLE_ROW.search(sentence.text):
+            continue  # "| Feil i personidentifikator | 404 | 400 |" documents a contract, not an incident
         for match, before in _hits(vocabulary, "error_terms", sentence):
             if vocabulary.has("hypothetical_terms", before):
                 continue
@@ -117,6 +149,8 @@ def api_change_hits(prepared: Prepared, vocabulary: Vocabulary, reference: date)
     found = []
     for sentence in prepared.sentences:
         for match in vocabulary.find("api_change_terms", sentence.text):
+            if _CONDITIONAL.search(clause_before(sentence.text, match.start())):
+                continue  # "Ta kontakt hvis du har problemer med å finne riktig rettighetspakke"
             found.append(Hit("api_change", match.group(0), sentence.in_title))
         for match in _INCOME_YEAR.finditer(sentence.text):
             if int(match.group(1)) >= reference.year - 1:

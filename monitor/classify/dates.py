@@ -29,13 +29,18 @@ RELATIVE_DAYS = {"dag": 0, "kveld": 0, "natt": 0, "ettermiddag": 0, "formiddag":
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WEEKDAY = "|".join(WEEKDAYS)
 _CLOCK = r"(?:kl\.?|klokken|klokka|kloka)\s*"
+_UNITS = r"timer|timar|time|minutter|minutt|min|døgn|dager|dagar|uker|veker|prosent|%"
 _SCANNER = re.compile(
     rf"""
-    (?P<textdate>(?<![\d.])(?P<td>\d{{1,2}})\.?\s*(?P<tm>{_MONTH})\.?(?![\wæøå])(?:\s+(?P<ty>\d{{4}})\b)?)
+    (?P<isodate>(?<![\d.-])(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})(?![\d]))
+  | (?P<textdate>(?<![\d.])(?P<td>\d{{1,2}})\.?\s*(?P<tm>{_MONTH})\.?(?![\wæøå])(?:\s+(?P<ty>\d{{4}})\b)?)
   | (?P<dayonly>(?<![\d.:])(?P<dd>\d{{1,2}})\.?(?=\s*(?:-|–|til\s+og\s+med|til|eller|og)\s*
         (?:(?:{_WEEKDAY})\s+)?\d{{1,2}}\.?\s*(?:{_MONTH})(?![\wæøå])))
   | (?P<clock4>{_CLOCK}(?P<h4>\d{{2}})(?P<m4>\d{{2}})(?!\d))
   | (?P<clock>{_CLOCK}(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})\d?)?(?![\d]))
+  | (?P<barehour>(?:(?<=\bmellom\s)|(?<=\bfra\s)|(?<=\bfrå\s))(?P<bh>\d{{1,2}})
+        (?=\s*(?:-|–|til|og)\s*\d{{1,2}}(?![\d:,]|\.\d)(?!\.?\s*(?:{_MONTH}|{_UNITS})(?![\wæøå]))))
+  | (?P<dottime>(?<![\d.:])(?P<dh>[01]?\d|2[0-3])\.(?P<dm>00|1[3-9]|[2-5]\d)(?![\d:])(?!\.\d))
   | (?P<numdate>(?<![\d.:])(?P<nd>\d{{1,2}})\.(?P<nm>\d{{1,2}})
         (?:\.(?P<ny>\d{{4}}|\d{{2}}))?(?![\d:])(?!\.\d))
   | (?P<colon>(?<![\d.:])(?P<ch>\d{{1,2}}):(?P<cm>\d{{2}})\d?(?![\d:]))
@@ -47,6 +52,7 @@ _SCANNER = re.compile(
         (?P<du>timer|timar|time|minutter|minutt|min|døgn)\b)
   | (?P<between>\bmellom\b)
   | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
+  | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med))
   | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b
         |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)
@@ -57,10 +63,12 @@ _SCANNER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _TIME_CONTINUATION = re.compile(
-    r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?(\d{1,2})(?:[:.](\d{2}))?(?![\d:])(?!\.\d)"
+    r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?"
+    r"(?:(\d{1,2})(?:[:.](\d{2}))?|(\d{2})(\d{2}))(?![\d:])(?!\.\d)"
 )
 # A date or time right after a reference to another notice ("meldt driftsvarsel 13.12.23",
 # "Nytt oppdatert varsel kl. 14") is when that notice was or will be published, not a window.
+_REFERENCE_REACH = 40  # longer than any "oppdatering - den " before a date
 _NOTICE_REFERENCE = re.compile(
     r"(?:varsel|varslet|varsla|oppdatering|melding|meldt)\W{0,3}(?:den\s+)?$", re.I
 )
@@ -109,6 +117,9 @@ def _token(match: re.Match[str], reference: date) -> Token | None:
     kind = match.lastgroup or ""
     group = match.group
     text, start = match.group(0), match.start()
+    if kind == "isodate":
+        day = _date(int(group("iy")), int(group("im")), int(group("id")))
+        return Token("date", text, start, day=day) if day else None
     if kind == "textdate":
         day = _date(_year(group("ty"), reference), MONTHS[group("tm").lower()], int(group("td")))
         return Token("date", text, start, day=day) if day else None
@@ -127,6 +138,12 @@ def _token(match: re.Match[str], reference: date) -> Token | None:
         return _time_token(match, group("h"), group("m"), text)
     if kind == "colon":
         return _time_token(match, group("ch"), group("cm"), text)
+    if kind == "barehour":
+        # "mellom 10 og 11", "fra 16 til 20": hours without "kl." (never before a month or a unit)
+        return _time_token(match, group("bh"), None, text)
+    if kind == "dottime":
+        # "mellom 07.00 og 07.30": a dotted time that cannot be a date (minutes 00 or over 12)
+        return _time_token(match, group("dh"), group("dm"), text)
     if kind == "relative":
         offset = RELATIVE_DAYS[group("rel").lower()]
         return Token("date", text, start, day=reference + timedelta(days=offset))
@@ -134,7 +151,7 @@ def _token(match: re.Match[str], reference: date) -> Token | None:
         return Token("weekday", text, start, weekday=WEEKDAYS[group("wd").lower()])
     if kind == "duration":
         return _duration(match, text, start)
-    names = {"between": "between", "fromword": "from", "until": "until", "andword": "and",
+    names = {"extend": "extend", "between": "between", "fromword": "from", "until": "until", "andword": "and",
              "before": "before", "latest": "latest", "alternative": "alternative"}  # fmt: skip
     return Token(names[kind], text.strip(), start) if kind in names else None
 
@@ -162,12 +179,19 @@ def tokens(sentence: str, reference: date) -> list[Token]:
         token = _token(match, reference)
         if token is None:
             continue
-        if token.kind in ("date", "time") and _NOTICE_REFERENCE.search(sentence[: match.start()]):
+        if token.kind in ("date", "time") and _NOTICE_REFERENCE.search(
+            sentence[max(0, match.start() - _REFERENCE_REACH) : match.start()]
+        ):
             continue
         found.append(token)
         if token.kind == "time":
             follow = _TIME_CONTINUATION.match(sentence, match.end())
-            second = follow and _time_token(follow, follow.group(1), follow.group(2), follow.group(0))
+            second = follow and _time_token(
+                follow,
+                follow.group(1) or follow.group(3),
+                follow.group(2) or follow.group(4),
+                follow.group(0),
+            )
             if follow and second:
                 found.append(Token("until", "-", follow.start()))
                 found.append(second)

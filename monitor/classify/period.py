@@ -27,6 +27,7 @@ class Period:
     latest: datetime | None = None
     duration_minutes: float = 0.0
     end_only: bool = False
+    latest_time: Clock | None = None
 
     @property
     def has_date(self) -> bool:
@@ -45,6 +46,7 @@ class _State:
     alternative: bool = False
     before: bool = False
     latest_day: date | None = None
+    closed: bool = False
 
 
 def _weekday_date(weekday: int, base: date) -> date:
@@ -80,6 +82,12 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
             state.mode, period.end_only = "end", True
         elif kind == "and" and state.between and (period.start_day or period.start_time):
             state.mode, state.between = "end", False
+        elif kind == "and" and period.start_day and period.end_time:
+            # "tirsdag 10. desember kl. 18-20 og torsdag 12. desember ...": the first period is whole.
+            state.closed = True
+        elif kind == "extend" and not (period.start_day or period.start_time):
+            # "forlenget til søndag 9. juni kl. 20:00": a new end, the start was announced before.
+            state.mode, period.end_only = "end", True
         elif kind == "between":
             state.between = True
         elif kind == "from" and _starts_new_period(period, state, toks, index):
@@ -110,11 +118,17 @@ def _take_date(period: Period, state: _State, day: date) -> bool:
         return True
     if state.alternative and (period.start_day or period.start_time):
         return False
+    if state.closed:
+        return False
     if state.mode == "start":
         if period.start_day is None:
             period.start_day = day
             return True
         return day == period.start_day
+    if period.start_day is None and period.start_time and period.end_time and period.end_day is None:
+        # "mellom klokka 07 og 08 tysdag 24. juni": a day after a whole time range is its day.
+        period.start_day = period.end_day = day
+        return True
     if period.end_day is None:
         period.end_day = day
         return True
@@ -131,6 +145,8 @@ def _take_time(period: Period, state: _State, clock: Clock) -> None:
         base = state.latest_day or period.end_day or period.start_day
         if base is not None:
             period.latest = datetime.combine(base, time(*clock))
+        else:
+            period.latest_time = clock  # "ferdig kl. 10:00, senest kl. 12:00": the day comes from elsewhere
         return
     if state.mode == "start":
         if period.start_time is None:
@@ -149,6 +165,7 @@ def merge_times(period: Period, times: Period) -> Period:
         period.latest,
         max(period.duration_minutes, times.duration_minutes),
         period.end_only,
+        period.latest_time or times.latest_time,
     )
 
 
@@ -162,10 +179,17 @@ def bounds(period: Period, reference: date) -> tuple[datetime | None, datetime |
         explicit_day = period.end_day is not None
         end_day = period.end_day or period.start_day or reference
         end = datetime.combine(end_day, time(*(period.end_time or (23, 59))))
-        if start is not None and not explicit_day and end <= start:
+        if start is not None and end <= start and (not explicit_day or end_day == start.date()):
+            # "fra kl. 22 i kveld til kl. 02 i natt": an end before the start is the next morning.
             end += timedelta(days=1)
-    if period.latest is not None and (end is None or period.latest > end):
-        end = period.latest
+    latest = period.latest
+    if latest is None and period.latest_time is not None:
+        base_day = period.end_day or period.start_day or reference
+        latest = datetime.combine(base_day, time(*period.latest_time))
+        if start is not None and latest <= start:
+            latest += timedelta(days=1)
+    if latest is not None and (end is None or latest > end):
+        end = latest
     if start is not None and period.start_time is not None and period.duration_minutes:
         by_duration = start + timedelta(minutes=period.duration_minutes)
         end = by_duration if end is None else max(end, by_duration)

@@ -13,16 +13,23 @@ import re
 from datetime import date, datetime
 
 from monitor.classify.dates import tokens
+from monitor.classify.fuzzy import CONTEXT_STEMS, misspelt
 from monitor.classify.period import Period, bounds, merge_times, parse_period
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Window
 
 _CONTEXT = re.compile(
-    r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b",
+    r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b"
+    r"|^planlag[td]\b|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b",
     re.IGNORECASE,
 )
 _TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d|\bklokk", re.IGNORECASE)
+# A status page update's own time stamp ("Løst (22.05.2024 kl. 12:30): ...") is when it was
+# written, not the window.
+_UPDATE_STAMP = re.compile(r"\(\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s+kl\.?\s*\d{1,2}[:.]\d{2}\s*\)\s*:")
+# "Vedlikeholdet som var planlagt 9. april er utsatt til 16. april": the new date is the window.
+_MOVED_TO = re.compile(r"\b(?:utsatt|utsett|flyttet|flytta|endret|endra)\s+til\b", re.IGNORECASE)
 _POSTPONED = re.compile(
     r"utsatt\s+(?:på\s+ubestemt\s+tid|inntil\s+videre|til\s+(?:senere|et\s+senere\s+tidspunkt))"
     r"|ny\s+dato\s+(?:kommer|er\s+ikke|blir\s+varslet)|utsett\s+på\s+uviss\s+tid",
@@ -42,11 +49,11 @@ def _quality(period: Period) -> int | None:
 
 def _is_context(sentence: Sentence, vocabulary: Vocabulary) -> bool:
     text = sentence.text
-    if sentence.in_title:
-        return bool(
-            vocabulary.has("downtime_terms", text) or _CONTEXT.search(text) or _TITLE_HINT.search(text)
-        )
-    return bool(vocabulary.has("downtime_terms", text) or _CONTEXT.search(text))
+    if vocabulary.has("downtime_terms", text) or _CONTEXT.search(text):
+        return True
+    if sentence.in_title and _TITLE_HINT.search(text):
+        return True
+    return bool(misspelt(text, CONTEXT_STEMS))
 
 
 def _pick(
@@ -67,7 +74,7 @@ def _pick(
         after = _neighbour(sentences, context, order, order - 1)
         if not (context[order] or before or after):
             continue
-        period = parse_period(tokens(sentence.text, reference), reference)
+        period = parse_period(tokens(_window_text(sentence.text), reference), reference)
         if period.end_only:
             ends.append((order, period))
         if not (context[order] or before):
@@ -87,10 +94,19 @@ def _pick(
     later_end = next((end for order, end in ends if order > chosen), None)
     if later_end is not None and not period.end_only and period.end_day is None and period.end_time is None:
         period.end_day, period.end_time = later_end.end_day, later_end.end_time
+        period.latest, period.latest_time = later_end.latest, later_end.latest_time
     if _quality(period) == 1 and time_only:
         source, times = time_only[0]
         return sentence, merge_times(period, times), source
     return sentence, period, None
+
+
+def _window_text(text: str) -> str:
+    """The part of a sentence that can state the window: without update stamps, and after
+    "utsatt til" when a downtime was moved."""
+    text = _UPDATE_STAMP.sub(" ", text)
+    moved = _MOVED_TO.search(text)
+    return text[moved.end() :] if moved else text
 
 
 def _neighbour(sentences: tuple[Sentence, ...], context: list[bool], order: int, other: int) -> bool:

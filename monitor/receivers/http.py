@@ -63,4 +63,3 @@ class HttpReceiver:
 
 def json_response(status: int, data: dict[str, Any]) -> Response:
     return Response(status, json.dumps(data).encode(), JSON_TYPE)
-

@@ -6,6 +6,8 @@ read while the daemon writes, and applies every pending migration of every area.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -36,3 +38,28 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     for migrations in _migration_sets():
         migrations.apply(db)
     return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock at its start (`BEGIN IMMEDIATE`).
+
+    A plain (deferred) transaction that reads and then writes fails at once with "database is
+    locked" when another connection committed in between (WAL cannot upgrade a stale snapshot);
+    taking the lock first lets the busy timeout do its work. Nested use becomes a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.rollback()
+        raise

@@ -18,7 +18,7 @@ from sqlite_utils import Migrations
 
 from monitor.diff import StoredNotice
 from monitor.model import Alert, Change, Classification, Message, Notice
-from monitor.store import outbox
+from monitor.store import outbox, write_transaction
 from monitor.store.codec import (
     classification_from_row,
     classification_row,
@@ -117,7 +117,7 @@ def commit_poll(
     last_seen is bumped). Raises ValueError, writing nothing, when a change or alert belongs to
     another source. Replaying the same commit inserts nothing new (INSERT OR IGNORE everywhere).
     """
-    with db.atomic():
+    with write_transaction(db):
         for change in changes:
             _check_source(change.notice, source)
             _write_change(db, change, now)

@@ -8,7 +8,7 @@ are INSERT OR IGNORE, so replaying a commit or a report never duplicates a messa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,6 +17,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from monitor.model import DeliveryResult, Message
+from monitor.store import write_transaction
 from monitor.store.codec import iso, iso_up, message_from_json, message_to_json, parse_iso, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.outbox")
@@ -44,6 +45,13 @@ def m001_outbox(db: sqlite_utils.Database) -> None:
             ok INTEGER NOT NULL, status INTEGER, detail TEXT)"""
     )
     db.execute("CREATE INDEX delivery_attempts_outbox ON delivery_attempts (outbox_id)")
+
+
+@MIGRATIONS()
+def m002_claimed_by(db: sqlite_utils.Database) -> None:
+    # Who holds the lease of a pending item being sent, so a restart can take back a dead
+    # process's leases at once instead of waiting them out (see release_stale_claims).
+    db.execute("ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ def enqueue(db: sqlite_utils.Database, entries: Sequence[OutboxEntry], *, now: d
     Joins the caller's transaction when one is open (commit_poll), else runs in its own.
     """
     inserted: list[int] = []
-    with db.atomic():
+    with write_transaction(db):
         for entry in entries:
             cursor = db.execute(
                 """INSERT OR IGNORE INTO outbox (idem_key, notice_key, version, kommune, channel, message,
@@ -141,25 +149,59 @@ def item_by_key(db: sqlite_utils.Database, idem_key: str) -> OutboxItem | None:
     return items[0] if items else None
 
 
-def claim(db: sqlite_utils.Database, item_id: int, now: datetime, until: datetime) -> bool:
-    """Take a due item for sending by pushing its next attempt to `until` (a lease).
+def claim(
+    db: sqlite_utils.Database, item_id: int, now: datetime, until: datetime, *, holder: str | None = None
+) -> bool:
+    """Take a due item for sending by pushing its next attempt to `until` (a lease) for `holder`.
 
     Returns False when it is no longer due (another worker took it, or it was marked meanwhile).
-    If the process dies after sending and before marking, the item is due again at `until`
-    and is sent again: delivery is at-least-once.
+    If the process dies after sending and before marking, the item is due again at `until`, or
+    at once when the next start releases the dead holder's claims (`release_stale_claims`), and
+    is sent again: delivery is at-least-once. Every mark_* clears the holder.
     """
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
-            "UPDATE outbox SET next_attempt_at = ?"
+            "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?"
             " WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
-            [iso_up(until), item_id, iso(now)],
+            [iso_up(until), holder, item_id, iso(now)],
         )
     return cursor.rowcount == 1
 
 
+def release_stale_claims(db: sqlite_utils.Database, now: datetime, *, alive: Callable[[str], bool]) -> int:
+    """Make every pending item claimed by a holder that is not `alive` due at `now`; returns how many.
+
+    For a start after a crash: the dead process's leases would otherwise hide its in-flight
+    items until they run out. Such an item may have been delivered just before the crash, so
+    it can be sent twice (at-least-once), never lost. Claims without a holder keep their lease.
+    """
+    holders = [
+        row[0] for row in db.execute("SELECT DISTINCT claimed_by FROM outbox WHERE claimed_by IS NOT NULL")
+    ]
+    stale = [holder for holder in holders if not alive(holder)]
+    if not stale:
+        return 0
+    marks = ", ".join("?" for _ in stale)
+    with write_transaction(db):
+        cursor = db.execute(
+            f"UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL"
+            f" WHERE state = 'pending' AND claimed_by IN ({marks})",
+            [iso(now), *stale],
+        )
+    return cursor.rowcount
+
+
+def claimed_count(db: sqlite_utils.Database) -> int:
+    """How many pending items are claimed right now (being sent, or left by a crash)."""
+    row = db.execute(
+        "SELECT count(*) FROM outbox WHERE state = 'pending' AND claimed_by IS NOT NULL"
+    ).fetchone()
+    return int(row[0])
+
+
 def defer(db: sqlite_utils.Database, item_id: int, until: datetime) -> None:
     """Postpone a pending item without counting an attempt (rate limit, waiting for a parent)."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'",
             [iso_up(until), item_id],
@@ -168,10 +210,10 @@ def defer(db: sqlite_utils.Database, item_id: int, until: datetime) -> None:
 
 def mark_done(db: sqlite_utils.Database, item_id: int, result: DeliveryResult, now: datetime) -> None:
     """Record a delivery: state done, result.thread_ref kept for replies."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             """UPDATE outbox SET state = 'done', attempts = attempts + 1, delivered_at = ?, last_error = NULL,
-                   last_status = ?, thread_ref = ? WHERE id = ? AND state = 'pending'""",
+                   last_status = ?, thread_ref = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'""",
             [iso(now), result.status, result.thread_ref, item_id],
         )
         _log_attempt(db, item_id, result, now)
@@ -181,10 +223,10 @@ def mark_retry(
     db: sqlite_utils.Database, item_id: int, result: DeliveryResult, next_attempt_at: datetime, now: datetime
 ) -> None:
     """Record a failed attempt that will be retried at `next_attempt_at`."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
-            """UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, last_status = ?
-               WHERE id = ? AND state = 'pending'""",
+            """UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+                   last_status = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'""",
             [iso_up(next_attempt_at), result.detail, result.status, item_id],
         )
         _log_attempt(db, item_id, result, now)
@@ -194,10 +236,10 @@ def mark_dead(
     db: sqlite_utils.Database, item_id: int, result: DeliveryResult, now: datetime, *, attempted: bool = True
 ) -> None:
     """Dead-letter an item. `attempted=False` when nothing was sent (e.g. the channel is gone)."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
-            """UPDATE outbox SET state = 'dead', attempts = attempts + ?, last_error = ?, last_status = ?
-               WHERE id = ? AND state = 'pending'""",
+            """UPDATE outbox SET state = 'dead', attempts = attempts + ?, last_error = ?, last_status = ?,
+                   claimed_by = NULL WHERE id = ? AND state = 'pending'""",
             [int(attempted), result.detail, result.status, item_id],
         )
         _log_attempt(db, item_id, result, now)
@@ -219,9 +261,10 @@ def requeue(db: sqlite_utils.Database, item_id: int | None, now: datetime) -> in
         "state = 'dead' OR (state = 'pending' AND attempts > 0)"
     )  # fmt: skip
     parameters: list[Any] = [iso(now), iso(now)] + ([item_id] if item_id is not None else [])
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
-            f"UPDATE outbox SET state = 'pending', next_attempt_at = ?, requeued_at = ? WHERE {where}",
+            f"UPDATE outbox SET state = 'pending', next_attempt_at = ?, requeued_at = ?, claimed_by = NULL"
+            f" WHERE {where}",
             parameters,
         )
     return cursor.rowcount

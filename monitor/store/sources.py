@@ -14,6 +14,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from monitor.model import FetchResult
+from monitor.store import write_transaction
 from monitor.store.codec import iso, parse_iso
 
 MIGRATIONS = Migrations("driftsvarsel.sources")
@@ -107,7 +108,10 @@ def record_fetch(
     if problem is None and not (result.ok or result.not_modified):
         problem = f"HTTP {result.status}"
     event: Literal["broke", "recovered"] | None
-    with db.atomic():
+    with write_transaction(db):
+        # Write first: a WAL transaction that reads, then writes after another connection's
+        # commit fails at once with "database is locked"; one that starts writing waits instead.
+        db.execute("INSERT OR IGNORE INTO sources (name) VALUES (?)", [name])
         old = get_source_state(db, name)
         if problem is None:
             new, event = _after_success(old, result, now)
@@ -125,7 +129,7 @@ def record_fetch(
 
 def mark_baselined(db: sqlite_utils.Database, name: str, now: datetime) -> None:
     """Remember that the first poll of `name` was stored without alerting (its baseline)."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute("INSERT OR IGNORE INTO sources (name) VALUES (?)", [name])
         db.execute("UPDATE sources SET baselined_at = ? WHERE name = ?", [iso(now), name])
 
@@ -142,7 +146,7 @@ def last_notice_count(db: sqlite_utils.Database, name: str) -> int | None:
 
 def prune_fetch_log(db: sqlite_utils.Database, before: datetime) -> int:
     """Delete fetch-log lines older than `before`; returns how many."""
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM fetch_log WHERE at < ?", [iso(before)]).rowcount
 
 
