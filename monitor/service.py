@@ -28,11 +28,13 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 def record_poll(report: PollReport, now: datetime) -> None:
-    """Count one poll in the Prometheus metrics."""
+    """Count one poll in the Prometheus metrics (a baseline's existing notices are not news)."""
     ok = report.outcome != "failed"
     metrics.record_fetch(report.source, ok)
     if ok:
         metrics.mark_good_poll(report.source, now)
+    if report.outcome == "baseline":
+        return
     for classification in report.classifications.values():
         metrics.record_notice(classification.category)
 
