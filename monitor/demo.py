@@ -173,7 +173,11 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
             sent = _deliver_all(db, rules, now)
             _print_step(out, step, reports, sent)
             for transition in probes.transitions:
-                out.write(f"   probe: {transition}\n")
+                note = "" if transition.alert else " (not alerted)"
+                out.write(
+                    f"   probe {transition.api} ({transition.environment}): {transition.kind}, "
+                    f"{transition.detail}{note}\n"
+                )
         _print_received(out, rules, receivers)
         out.write("\n== Health probes (driftsvarsel status)\n")
         out.write(status_report(db, rules, DEMO_START + timedelta(hours=steps)) + "\n")
@@ -265,7 +269,7 @@ def _print_received(out: TextIO, rules: Rules, receivers: Receivers) -> None:
     for mail in receivers.smtp.received():
         for recipient in mail.rcpt_tos:
             owner = _mail_owner(recipient)
-            got[owner].append(str(mail.message["Subject"])[:100])
+            got[owner].append(" ".join(str(mail.message["Subject"]).split())[:100])
     out.write("\n== What each kommune received\n")
     for owner in sorted(got):
         out.write(f"-- {owner}: {len(got[owner])} messages\n")
