@@ -11,9 +11,15 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.errors import UserError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from monitor.configtypes import Rules
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -61,6 +67,20 @@ def _add_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     demo.add_argument("--steps", type=int, default=5, help="polls after the baseline (default 5)")
     demo.set_defaults(handler=_demo)
+
+
+def _stored(args: argparse.Namespace) -> tuple[Rules | None, sqlite_utils.Database]:
+    """For commands that read history: the rules (unless only --db was given) and the database.
+
+    Raises UserError when the database does not exist yet (these commands never create one).
+    """
+    from monitor.config import load_rules
+    from monitor.store import open_existing
+
+    if args.db is not None and not args.rules:
+        return None, open_existing(args.db)
+    rules = load_rules(_rules_path(args))
+    return rules, open_existing(args.db if args.db is not None else rules.settings.database)
 
 
 def _rules_path(args: argparse.Namespace) -> Path:
@@ -124,17 +144,10 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _history(args: argparse.Namespace) -> int:
-    from monitor.config import load_rules
     from monitor.doccheck import history_report
-    from monitor.store import open_db
 
-    rules = load_rules(_rules_path(args)) if args.rules or args.db is None else None
-    database = args.db if args.db is not None else rules.settings.database if rules else None
-    if database is None or not Path(database).exists():
-        raise UserError(
-            f"no database at {database}: give --db PATH or a rules file whose settings.database exists"
-        )
-    print(history_report(open_db(database), args.target, rules))
+    rules, db = _stored(args)
+    print(history_report(db, args.target, rules))
     return 0
 
 
@@ -231,17 +244,10 @@ def _add_probes(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _status(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from monitor.config import load_rules
     from monitor.probestatus import status_report
-    from monitor.store import open_db
 
-    rules = load_rules(_rules_path(args)) if args.rules or args.db is None else None
-    database = args.db if args.db is not None else rules.settings.database if rules else None
-    if database is None or not Path(database).exists():
-        raise UserError(
-            f"no database at {database}: give --db PATH or a rules file whose settings.database exists"
-        )
-    print(status_report(open_db(database), rules, datetime.now(UTC)))
+    rules, db = _stored(args)
+    print(status_report(db, rules, datetime.now(UTC)))
     return 0
 
 

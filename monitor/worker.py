@@ -243,15 +243,13 @@ def open_outbox_db(database: Path | None, rules_path: Path) -> sqlite_utils.Data
 
     Raises UserError when the file does not exist (the command must not create an empty one).
     """
-    from monitor.store import open_db
+    from monitor.store import open_existing
 
     if database is None:
         from monitor.config import load_rules
 
         database = load_rules(rules_path).settings.database
-    if not Path(database).is_file():
-        raise UserError(f"no database at {database}: give --db PATH, or run the daemon once to create it")
-    return open_db(database)
+    return open_existing(database)
 
 
 def list_report(db: sqlite_utils.Database, state: str | None) -> str:

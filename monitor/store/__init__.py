@@ -40,6 +40,21 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def open_existing(path: Path | str) -> sqlite_utils.Database:
+    """Open a database that must already exist (the CLI's read commands never create one).
+
+    Raises UserError naming the path and how to fix it when there is no file there.
+    """
+    from monitor.errors import UserError
+
+    if not Path(path).is_file():
+        raise UserError(
+            f"no database at {path}: give --db PATH, or a rules file whose settings.database the daemon "
+            "(or `driftsvarsel poll --once`) has already created"
+        )
+    return open_db(path)
+
+
 @contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """A transaction that takes the write lock at its start (`BEGIN IMMEDIATE`).
