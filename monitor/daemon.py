@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import logging
 import os
-import select
-import signal
-import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -39,6 +35,7 @@ from monitor.errors import UserError
 from monitor.pipeline import poll_source
 from monitor.probejob import add_probe_job
 from monitor.proberound import note_for
+from monitor.signals import SignalFlags
 from monitor.store import open_db
 from monitor.worker import RateLimiter, drain, release_stale_claims
 
@@ -75,10 +72,6 @@ class Daemon:
         self.stop_event = threading.Event()  # set at shutdown; jobs check it between items
         # Set by the signal handlers, which only assign (a handler that takes a lock can
         # deadlock against the main thread it interrupts); the wake-up socket ends the wait.
-        self._stop_requested = False
-        self._reload_requested = False
-        self._wakeup_sockets: tuple[socket.socket, socket.socket] | None = None
-        self._previous_handlers: dict[int, Any] = {}
         self._local = threading.local()
         self._rules_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
@@ -247,24 +240,22 @@ class Daemon:
 
     def run(self) -> int:
         """Start, serve until told to stop, stop gracefully. Returns the exit code."""
-        wakeup = self._install_signals()
-        self.db()  # create and migrate before saying READY
-        # Claims left by a dead process (killed between a send and its mark) are due again now,
-        # not when their lease runs out; a live holder (a `poll --once`) keeps its claims.
-        release_stale_claims(self.db(), self.now_fn())
-        self.started = self.now_fn()
-        self._start_metrics()
-        self.schedule()
-        self.scheduler.start()
-        sdnotify.ready(self._status_line())
-        log.info("driftsvarsel started: %s", self._status_line())
-        while not self._stop_requested:
-            select.select([wakeup], [], [], MAIN_LOOP_SECONDS)
-            _drain(wakeup)
-            if self._reload_requested and not self._stop_requested:
-                self._reload_requested = False
-                self.reload()
-        return self.shutdown()
+        with SignalFlags() as flags:
+            self.db()  # create and migrate before saying READY
+            # Claims left by a dead process (killed between a send and its mark) are due again now,
+            # not when their lease runs out; a live holder (a `poll --once`) keeps its claims.
+            release_stale_claims(self.db(), self.now_fn())
+            self.started = self.now_fn()
+            self._start_metrics()
+            self.schedule()
+            self.scheduler.start()
+            sdnotify.ready(self._status_line())
+            log.info("driftsvarsel started: %s", self._status_line())
+            while not flags.stop:
+                flags.wait(MAIN_LOOP_SECONDS)
+                if flags.take_reload():
+                    self.reload()
+            return self.shutdown()
 
     def _start_metrics(self) -> None:
         listen = self.rules.settings.metrics_listen
@@ -289,7 +280,6 @@ class Daemon:
         if self.metrics_server is not None:
             self.metrics_server.stop()
         log.info("stopped")
-        self._restore_signals()
         if stuck:
             # The pool's worker threads are not daemon threads: a normal exit would wait for the
             # stuck job past TimeoutStopSec, and systemd would SIGKILL us. The item it holds is
@@ -297,39 +287,3 @@ class Daemon:
             logging.shutdown()
             os._exit(0)
         return 0
-
-    def _install_signals(self) -> socket.socket:
-        """SIGHUP asks for a reload, SIGTERM/SIGINT for a stop; returns the socket that wakes `run`."""
-        reader, writer = socket.socketpair()
-        reader.setblocking(False)
-        writer.setblocking(False)
-        self._wakeup_sockets = (reader, writer)
-        # The C-level handler writes the signal number here, so select() returns at once.
-        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-
-        def on_hup(signum: int, frame: FrameType | None) -> None:
-            self._reload_requested = True
-
-        def on_term(signum: int, frame: FrameType | None) -> None:
-            self._stop_requested = True
-
-        wanted = {signal.SIGHUP: on_hup, signal.SIGTERM: on_term, signal.SIGINT: on_term}
-        self._previous_handlers = {signum: signal.signal(signum, wanted[signum]) for signum in wanted}
-        return reader
-
-    def _restore_signals(self) -> None:
-        signal.set_wakeup_fd(-1)
-        for signum, handler in self._previous_handlers.items():
-            signal.signal(signum, handler)
-        for sock in self._wakeup_sockets or ():
-            sock.close()
-        self._wakeup_sockets = None
-
-
-def _drain(sock: socket.socket) -> None:
-    """Read away every byte waiting on the non-blocking wake-up socket."""
-    try:
-        while sock.recv(512):
-            pass
-    except BlockingIOError:
-        pass
