@@ -42,6 +42,9 @@ RULES_ENV = "DRIFTSVARSEL_RULES"
 LOCAL_RULES_PATH = Path("rules.yaml")
 SYSTEM_RULES_PATH = Path("/etc/driftsvarsel/rules.yaml")
 
+#: All 357 kommuner with a few channels each come to a few hundred kB; more is the wrong file.
+MAX_RULES_BYTES = 2_000_000
+
 TOP_LEVEL_KEYS = ("settings", "sources", "kommuner", "admin", "probes", "vocabulary")
 
 #: Values that are secrets wherever they appear (checked outside the webhook/token/password keys too).
@@ -68,6 +71,12 @@ def load_rules(path: Path, *, environ: Mapping[str, str] | None = None) -> Rules
     environ = os.environ if environ is None else environ
     checker = Checker(str(path))
     try:
+        size = path.stat().st_size
+        if size > MAX_RULES_BYTES:
+            raise ConfigError(
+                [f"{path}: {size} bytes is far too large for a rules file (at most {MAX_RULES_BYTES}; is it "
+                 "the right file?)"]
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
@@ -81,6 +90,8 @@ def load_rules(path: Path, *, environ: Mapping[str, str] | None = None) -> Rules
         raise ConfigError(
             [f"{path}: not UTF-8 text ({error.reason} at byte {error.start}; save it as UTF-8)"]
         ) from None
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read it: {error.strerror} (give the path of the rules file)"]) from None
     root = compose_file(checker, text)
     if root is None:
         raise ConfigError(checker.problems)

@@ -9,6 +9,7 @@ records a problem instead of raising, so one run lists everything that is wrong,
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Collection, Iterator
 from typing import TypeVar
 
@@ -21,6 +22,9 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 BOOL_TAG = "tag:yaml.org,2002:bool"
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+#: Far beyond any real rules.yaml; guards the recursive readers against hostile or broken files.
+MAX_DEPTH = 50
+MAX_NODES = 200_000
 _N = TypeVar("_N", int, float)
 
 
@@ -111,6 +115,9 @@ class Checker:
             _CONSTRUCTOR.construct_yaml_int if node.tag == INT_TAG else _CONSTRUCTOR.construct_yaml_float
         )
         value = float(construct(node))
+        if not math.isfinite(value):
+            self.problem(node, path, f"expected a number, found {describe(node)}", "write a plain number")
+            return None
         return self._in_range(node, path, value, minimum, maximum)
 
     def _in_range(
@@ -175,6 +182,9 @@ def compose_file(checker: Checker, text: str) -> Node | None:
     except yaml.YAMLError as error:
         checker.problem(1, "YAML", f"cannot parse: {error}")
         return None
+    except RecursionError:
+        checker.problem(1, "YAML", f"nested more than {MAX_DEPTH} levels deep", "flatten the file")
+        return None
     if root is None or is_null(root):
         checker.problem(
             1, "(file)", "the file is empty", "start from the documented rules.yaml in the repository"
@@ -183,7 +193,41 @@ def compose_file(checker: Checker, text: str) -> Node | None:
     if not isinstance(root, MappingNode):
         checker.problem(root, "(file)", f"the file must be a mapping of sections, found {describe(root)}")
         return None
+    shape = _shape_problem(root)
+    if shape is not None:
+        node, message, fix = shape
+        checker.problem(node, "YAML", message, fix)
+        return None
     return root
+
+
+def _shape_problem(root: Node) -> tuple[Node, str, str] | None:
+    """An alias inside its own anchor (`a: &x [*x]`), nesting deeper than MAX_DEPTH, or more than
+    MAX_NODES nodes once aliases are expanded (`&a`/`*a` chains): (node, problem, fix), else None.
+
+    Every later reader walks the tree recursively, so this runs first, without recursion.
+    """
+    stack: list[tuple[Node, tuple[int, ...]]] = [(root, ())]
+    visited = 0
+    while stack:
+        node, ancestors = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:
+            return node, f"more than {MAX_NODES} values once aliases (*name) are expanded", "write it out plainly"
+        if len(ancestors) > MAX_DEPTH:
+            return node, f"nested more than {MAX_DEPTH} levels deep", "flatten the file"
+        if isinstance(node, MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            continue
+        inside = (*ancestors, id(node))
+        for child in children:
+            if id(child) in inside:
+                return child, "an alias (*name) refers to an anchor (&name) that contains it", "remove the loop"
+            stack.append((child, inside))
+    return None
 
 
 def duplicate_keys(checker: Checker, node: Node, path: str = "") -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from yaml.nodes import Node
 
 from monitor.configparse import Checker, is_null, join
-from monitor.configsettings import check_url, is_loopback
+from monitor.configsettings import MAX_INTERVAL_SECONDS, check_url, is_loopback
 from monitor.configtypes import MaskinportenSettings, ProbeSettings
 from monitor.model import KOMMUNE_APIS
 from monitor.secrets import is_secret_ref
@@ -60,7 +60,10 @@ def parse_probes(checker: Checker, node: Node, base: Path) -> ProbeSettings:
     minimum = 1 if loopback else MIN_PROBE_INTERVAL_SECONDS
     interval = defaults.interval_seconds
     if "interval_seconds" in get:
-        interval = checker.integer(get["interval_seconds"], "probes.interval_seconds", minimum) or interval
+        interval = (
+            checker.integer(get["interval_seconds"], "probes.interval_seconds", minimum, MAX_INTERVAL_SECONDS)
+            or interval
+        )
         values["interval_seconds"] = interval
     for key, low, high in (
         ("jitter_seconds", 0, interval - 1),

@@ -35,6 +35,8 @@ SOURCE_KINDS: tuple[SourceKind, ...] = (
 API_SOURCE_KINDS = ("docpage", "openapi")
 MIN_INTERVAL_SECONDS = 60
 MIN_LOOPBACK_INTERVAL_SECONDS = 1
+#: A week: longer intervals are typos, and far larger ones overflow the scheduler's dates.
+MAX_INTERVAL_SECONDS = 7 * 24 * 3600
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 _NEWS = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler"
@@ -95,8 +97,13 @@ def check_url(checker: Checker, node: Node, path: str) -> str | None:
     url = checker.text(node, path)
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0-65535
+    except ValueError as error:
+        checker.problem(node, path, f"'{url}' is not a valid web address ({error})", "write https://host/path")
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
         checker.problem(node, path, f"'{url}' is not a web address", "write https://host/path")
         return None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -156,13 +163,13 @@ def _slack_api(checker: Checker, node: Node, path: str) -> str | None:
 _SETTING_READERS: dict[str, Callable[[Checker, Node, str], object]] = {
     "state_dir": _text,
     "database": _text,
-    "baseline_alert_days": lambda c, n, p: c.integer(n, p, minimum=0),
+    "baseline_alert_days": lambda c, n, p: c.integer(n, p, minimum=0, maximum=3650),
     "request_timeout_seconds": lambda c, n, p: c.number(n, p, minimum=1, maximum=300),
-    "max_body_bytes": lambda c, n, p: c.integer(n, p, minimum=1024),
-    "give_up_hours": lambda c, n, p: c.number(n, p, minimum=0.1),
+    "max_body_bytes": lambda c, n, p: c.integer(n, p, minimum=1024, maximum=1_000_000_000),
+    "give_up_hours": lambda c, n, p: c.number(n, p, minimum=0.1, maximum=24 * 365),
     "slack_api_url": _slack_api,
     "metrics_listen": _listen,
-    "healthz_max_age_seconds": lambda c, n, p: c.integer(n, p, minimum=60),
+    "healthz_max_age_seconds": lambda c, n, p: c.integer(n, p, minimum=60, maximum=MAX_INTERVAL_SECONDS),
     "log_format": lambda c, n, p: c.choice(n, p, ("text", "json")),
     "heartbeat_hour": lambda c, n, p: None if is_null(n) else c.integer(n, p, minimum=0, maximum=23),
 }
@@ -256,7 +263,9 @@ def parse_source(checker: Checker, node: Node, path: str) -> SourceConfig | None
     minimum = MIN_LOOPBACK_INTERVAL_SECONDS if loopback else MIN_INTERVAL_SECONDS
     interval: int | None = 600
     if "interval_seconds" in get:
-        interval = checker.integer(get["interval_seconds"], join(path, "interval_seconds"), minimum)
+        interval = checker.integer(
+            get["interval_seconds"], join(path, "interval_seconds"), minimum, MAX_INTERVAL_SECONDS
+        )
     jitter: int | None = min(60, (interval or 600) // 10)
     if "jitter_seconds" in get:
         maximum = (interval or 600) - 1

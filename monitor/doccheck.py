@@ -64,7 +64,9 @@ def _section_report(change: Change, source: SourceConfig) -> DocChangeReport:
     diff = section_diff(previous, current)
     reason = f"dokumentasjonsendring: {_count(diff.changed, 'linje', 'linjer')} endret i «{diff.section}»"
     classification = Classification("api_change", None, _apis(source), "unspecified", None, (reason,))
-    return DocChangeReport(classification, _section_body(diff, change), "section", False)
+    # A section that disappears may take a documented feature with it: treat it as breaking.
+    breaking = change.kind == "removed"
+    return DocChangeReport(classification, _section_body(diff, change), "section", breaking)
 
 
 def _section_body(diff: DocDiff, change: Change) -> str:

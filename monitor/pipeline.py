@@ -34,8 +34,9 @@ from monitor.store import sources as source_store
 
 log = logging.getLogger(__name__)
 
-#: Sources whose every poll shows the whole set, so a missing item really was removed.
-COMPLETE_KINDS = frozenset({"statuspage_api", "docpage", "openapi"})
+#: Sources whose every poll shows the whole set, so a missing item really was removed. (Feeds,
+#: listing pages and the status page's incidents.json show only the newest items.)
+COMPLETE_KINDS = frozenset({"docpage", "openapi"})
 #: Document sources: their changes are API changes by construction (see monitor.doccheck).
 DOC_KINDS = frozenset({"docpage", "openapi"})
 #: Sort key for notices without a date (doc sections): before every dated one, in source order.
@@ -143,14 +144,19 @@ def _alerts_for(
 ) -> list[Alert]:
     """Route every change that owes an alert.
 
-    Owe none: removed notices, a quiet baseline, and notices another source already announced
+    Owe none: removed notices (but removed doc sections), a quiet baseline, and notices another
+    source already announced
     (the listing page and the feed carry the same posts under the same id: the first one wins).
     """
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
     batch: list[tuple[str, Notice, Classification]] = []
     for change in _oldest_first(changes):
-        if change.kind == "removed" or change.notice.notice_id in elsewhere:
+        # A withdrawn notice is recorded, not alerted; a section gone from an API's documentation
+        # is an API change for its users.
+        if change.notice.notice_id in elsewhere or (
+            change.kind == "removed" and source.kind not in DOC_KINDS
+        ):
             continue
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"

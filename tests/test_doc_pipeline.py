@@ -88,3 +88,25 @@ def test_doc_and_spec_changes_reach_only_the_kommuner_using_that_api(world: Worl
     ]
     assert all("+ " in body["body"] and "tilOgMed" in body["body"] for body in doc_bodies)
     assert len(doc_bodies[0]["body"]) < 3000, "the alert carries the diff, not the whole page"
+
+
+def test_removed_doc_section_is_a_breaking_api_change_for_its_users(world: World, corpus_dir: Path) -> None:
+    markdown = corpus_source(corpus_dir / "apidocs", "inntekt")
+    serve(world, markdown, "summertskattegrunnlag-v1.yaml")
+    world.poll_and_deliver()
+    start = markdown.index("## Støttetjeneste")
+    end = markdown.index("## ", start + 3)
+    serve(world, markdown[:start] + markdown[end:], "summertskattegrunnlag-v1.yaml", build="c")
+    world.poll_and_deliver()
+
+    doc = subjects(world, "doc-inntekt")
+    assert set(doc) == {"0301/slack", "0301/epost", "4601/teams"}
+    [row] = world.db.execute(
+        "SELECT breaking, text FROM diffs WHERE source = 'doc-inntekt' AND change_kind = 'removed'"
+    ).fetchall()
+    assert row[0] == 1 and "Støttetjeneste" in row[1] and "fjernet" in row[1]
+    assert spec_untouched(world)
+
+
+def spec_untouched(world: World) -> bool:
+    return not subjects(world, "spec-ssg")

@@ -7,6 +7,7 @@ read while the daemon writes, and applies every pending migration of every area.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,16 +27,49 @@ def _migration_sets() -> list[Migrations]:
 def open_db(path: Path | str) -> sqlite_utils.Database:
     """Open the SQLite database at `path` (":memory:" allowed), migrated to the current schema.
 
-    Raises OSError (with the path in the message) when the file cannot be created.
+    Raises UserError naming the path and how to fix it when the directory cannot be created, the
+    file cannot be opened or written, is not a SQLite database, or has a newer schema.
     """
+    from monitor.errors import UserError
+
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(
+                f"cannot create the database directory {Path(path).parent}: {error.strerror} "
+                "(set settings.state_dir in rules.yaml to a writable directory)"
+            ) from None
+    try:
+        return _open_migrated(path)
+    except sqlite3.DatabaseError as error:
+        raise UserError(
+            f"cannot use the database {path}: {error} (check that it is a driftsvarsel database the "
+            "service user can write, e.g. not a directory or a damaged file; restore a backup made with "
+            "`driftsvarsel backup` if it is damaged)"
+        ) from None
+
+
+def _open_migrated(path: Path | str) -> sqlite_utils.Database:
+    from monitor.errors import UserError
+
     db = sqlite_utils.Database(str(path))
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
-    for migrations in _migration_sets():
+    sets = _migration_sets()
+    known = {(migrations.name, migration.name) for migrations in sets for migration in migrations._migrations}
+    table = Migrations.migrations_table
+    if db[table].exists():
+        for row in db.query(f"SELECT migration_set, name FROM [{table}] WHERE migration_set LIKE 'driftsvarsel.%'"):
+            if (row["migration_set"], row["name"]) not in known:
+                raise UserError(
+                    f"the database {path} was written by a newer driftsvarsel (it has migration "
+                    f"{row['migration_set']}/{row['name']}, unknown to this version): upgrade driftsvarsel, "
+                    "or restore a backup made with this version"
+                )
+    for migrations in sets:
         migrations.apply(db)
     return db
 
@@ -47,6 +81,8 @@ def open_existing(path: Path | str) -> sqlite_utils.Database:
     """
     from monitor.errors import UserError
 
+    if Path(path).is_dir():
+        raise UserError(f"the database {path} is a directory, not a file (give --db PATH of the database file)")
     if not Path(path).is_file():
         raise UserError(
             f"no database at {path}: give --db PATH, or a rules file whose settings.database the daemon "
