@@ -18,7 +18,7 @@ import sqlite_utils
 from monitor.apidiff import DocDiff, SpecDiff, section_diff, spec_diff
 from monitor.configtypes import Rules, SourceConfig
 from monitor.errors import UserError
-from monitor.model import ALL_APIS, Category, Change, Classification, Environment
+from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
 
 DOC_KINDS = ("docpage", "openapi")
@@ -140,18 +140,34 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
     return "\n\n".join(format_history(entry) for entry in histories)
 
 
+def _version_diff(previous: Notice, current: Notice) -> list[str]:
+    """What changed between two stored versions of a notice: the title, then the text lines."""
+    lines = []
+    if previous.title != current.title:
+        lines += [f"- tittel: {previous.title}", f"+ tittel: {current.title}"]
+    changed = section_diff(previous, current)
+    more = [f"… ({changed.omitted} linjer til)"] if changed.omitted else []
+    return lines + [line for line in changed.lines if line[:1] in "+-" and line[1:].strip()] + more
+
+
 def format_history(entry: KeyHistory) -> str:
     """One notice's versions, each with its time, change kind, category and stored diff."""
     title = entry.versions[-1].notice.title if entry.versions else ""
     lines = [entry.key, f"  {title}"] if title else [entry.key]
+    previous = None
     for version in entry.versions:
         category = f"  [{version.classification.category}]" if version.classification else ""
         stamp = version.seen_at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append(f"  v{version.version}  {stamp}  {version.change_kind}{category}")
-        for diff in entry.diffs_of(version.version):
+        stored = entry.diffs_of(version.version)
+        for diff in stored:
             if diff.change_kind == "removed":
                 lines.append(f"  removed  {diff.created_at.strftime('%Y-%m-%d %H:%M UTC')}")
             lines.extend(f"      {line}" for line in diff.text.splitlines())
+        if not stored and previous is not None:
+            # Notices (feed posts, incidents) keep every version; their diff is made when shown.
+            lines.extend(f"      {line}" for line in _version_diff(previous, version.notice))
+        previous = version.notice
     if entry.versions and entry.versions[-1].removed_at is not None:
         removed_at = entry.versions[-1].removed_at.strftime("%Y-%m-%d %H:%M UTC")
         if not any(diff.change_kind == "removed" for diff in entry.diffs):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitor.classify import load_vocabulary
+from monitor.cli import main
 from monitor.config import load_rules
 from monitor.configtypes import Rules
 from monitor.localserver import LocalServer, Route
@@ -171,7 +172,9 @@ def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(world: W
     assert world.received() == before
 
 
-def test_pipeline_edited_notice_sends_one_endret_alert_per_channel(world: World) -> None:
+def test_pipeline_edited_notice_sends_one_endret_alert_per_channel(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     world.serve(build_feed(40))
     world.poll_and_deliver()
     full = build_feed(43)
@@ -201,3 +204,14 @@ def test_pipeline_edited_notice_sends_one_endret_alert_per_channel(world: World)
     assert all("endret" in json.dumps(card, ensure_ascii=False).lower() for card in teams_cards)
     versions = world.db.execute("SELECT MAX(version) FROM notice_versions").fetchone()[0]
     assert versions == 2
+
+    # `driftsvarsel history NOTICE` shows both versions and what the edit changed.
+    oas = (
+        "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/26/oas-spesifisert"
+    )
+    assert main(["history", "--db", str(world.rules.settings.database), oas]) == 0
+    shown = capsys.readouterr().out
+    assert "v1" in shown and "v2" in shown and "edited" in shown
+    assert any(
+        line.strip().startswith("+") and "Oppdatert informasjon" in line for line in shown.splitlines()
+    )
