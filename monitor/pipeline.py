@@ -327,8 +327,16 @@ def poll_once(
         detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
         lines.append(f"{source.name}: {report.outcome} ({detail})")
     if deliver:
-        stats = drain(db, rules, now_fn=clock)
-        lines.append(f"delivery: {stats}")
+        sent = retried = dead = 0
+        while True:  # drain until nothing more is due now (a round sends at most 100)
+            stats = drain(db, rules, now_fn=clock)
+            sent, retried, dead = sent + stats.sent, retried + stats.retried, dead + stats.dead
+            if stats.sent + stats.retried + stats.dead == 0:
+                break
+        waiting = outbox.depth(db).get("pending", 0)
+        lines.append(
+            f"delivery: {sent} sent, {retried} to retry, {dead} dead, {waiting} waiting in the outbox"
+        )
     return "\n".join(lines)
 
 
