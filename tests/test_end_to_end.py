@@ -20,9 +20,11 @@ from monitor.cli import main
 from monitor.config import load_rules
 from monitor.configtypes import Rules
 from monitor.localserver import LocalServer, Route
+from monitor.model import Change, Classification, Notice, Window
 from monitor.pipeline import poll_source
 from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.replay import build_feed, feed_entry_count
+from monitor.route import route
 from monitor.store import open_db
 from monitor.worker import drain
 
@@ -137,7 +139,38 @@ def alert_keys(world: World) -> list[str]:
     return [row[0] for row in world.db.execute("SELECT idem_key FROM outbox WHERE kommune != 'admin'")]
 
 
-def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(world: World) -> None:
+def expected_alerts(world: World, shared_dir: Path, since: str) -> dict[str, set[str]]:
+    """Notice id → the "kommune|channel" pairs its dev.jsonl label routes to, for every labelled
+    notice first seen after `since` (the baseline poll)."""
+    index = json.loads((shared_dir / "corpus" / "posts_index.json").read_text(encoding="utf-8"))
+    file_of = {post["url"]: Path(post["file"]).name for post in index if post.get("url")}
+    lines = (shared_dir / "labels" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    labels = {label["id"]: label for label in map(json.loads, lines)}
+    rows = world.db.execute("SELECT notice_id FROM notices WHERE first_seen > ?", [since]).fetchall()
+    expected: dict[str, set[str]] = {}
+    for (notice_id,) in rows:
+        label = labels.get(file_of.get(notice_id, ""))
+        if label is None:
+            continue  # one of the few feed entries with no labelled post
+        window = label["window"]
+        classification = Classification(
+            label["category"],
+            label["planned"],
+            tuple(label["apis"]),
+            label["environment"],
+            None if window is None else Window(window["start"], window["end"]),
+        )
+        notice = Notice("nyheter-atom", notice_id, "", "", notice_id)
+        alerts = route(Change("new", notice, 1), classification, world.rules)
+        expected[notice_id] = {
+            f"{a.kommune_number}|{a.channel}" for a in alerts if a.kommune_number != "admin"
+        }
+    return expected
+
+
+def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(
+    world: World, shared_dir: Path
+) -> None:
     assert VISIBLE[-1] == feed_entry_count() == 43
 
     world.serve(build_feed(VISIBLE[0]))
@@ -165,6 +198,14 @@ def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(world: W
     assert got == {"0301|slack", "0301|epost", "4601|teams"}, (
         "Inntekt API goes to Oslo and Bergen, not Tromsø"
     )
+
+    # Every labelled new notice reached exactly the kommuner and channels its adjudicated label
+    # routes it to (labels from shared/labels/dev.jsonl, not from our classifier).
+    expected = expected_alerts(world, shared_dir, since="2024-01-27T09:00:00Z")
+    assert len(expected) >= 25, "nearly every new feed entry has an adjudicated label"
+    got_pairs = {(key.split("#")[0].split(":", 1)[1], key.split("|", 1)[1]) for key in keys}
+    for notice_id, pairs in expected.items():
+        assert {pair for nid, pair in got_pairs if nid == notice_id} == pairs, notice_id
 
     # An unchanged feed is a 304: nothing is fetched, nothing is sent.
     before = world.received()
