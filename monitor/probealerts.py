@@ -136,15 +136,25 @@ def cert_warning_messages(
 
 
 def probe_note(
-    api_list: Sequence[str], states: Sequence[TargetState], *, now: datetime | None = None
+    api_list: Sequence[str],
+    states: Sequence[TargetState],
+    *,
+    now: datetime | None = None,
+    environment: str = "unspecified",
 ) -> str | None:
-    """What the probes see now for the notice's APIs ("*": all, Maskinporten included), or None
-    when no probe covers them. Times are Oslo clock times, with the date unless it is `now`'s day.
+    """What the probes see now for the notice's APIs ("*": all, Maskinporten included) in the
+    notice's environment ("both"/"unspecified": every environment), or None when no probe covers
+    them. Times are Oslo clock times, with the date unless it is `now`'s day.
 
     "Helseprobene ser nå: Inntekt API (prod) nede siden 10:02; Inntekt API (test) svarer normalt."
     """
+    environments = {"prod", "test"} if environment in ("both", "unspecified") else {environment}
     wanted = [
-        state for state in states if ALL_APIS in api_list or state.api in api_list if state.state != "unknown"
+        state
+        for state in states
+        if (ALL_APIS in api_list or state.api in api_list)
+        and state.state != "unknown"
+        and state.environment in environments
     ]
     if not wanted:
         return None

@@ -233,6 +233,6 @@ def note_for(db: sqlite_utils.Database, now: datetime) -> Callable[[Classificati
     def note(classification: Classification) -> str | None:
         if classification.category not in ("downtime", "error"):
             return None
-        return probe_note(classification.apis, states, now=now)
+        return probe_note(classification.apis, states, now=now, environment=classification.environment)
 
     return note

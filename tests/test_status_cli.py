@@ -208,3 +208,6 @@ def test_note_for_describes_probes_for_outage_notices(
     assert text is not None and text.startswith("Helseprobene ser nå: Beregnet skatt API (prod) nede siden ")
     assert text.endswith("; Inntekt API (prod) svarer normalt.")
     assert note(Classification("api_change", None, ("inntekt",), "prod", None)) is None
+    # Only prod is probed here: a test-environment notice gets no word about prod probes.
+    assert note(Classification("downtime", True, ("inntekt",), "test", None)) is None
+    assert note(Classification("downtime", True, ("inntekt",), "unspecified", None)) is not None
