@@ -520,6 +520,15 @@ def test_reload_keeps_the_next_poll_of_a_source_whose_interval_is_unchanged(
         assert daemon.reload()
         rescheduled = daemon.scheduler.get_job(job.id)
         assert rescheduled.trigger.interval_length == 1800
+        assert rescheduled.trigger.jitter is None  # these rules ask for jitter_seconds: 0
+
+        # Polls are spread: a source's jitter goes into its trigger.
+        rules = harness.rules_path.read_text(encoding="utf-8")
+        harness.rules_path.write_text(
+            rules.replace("jitter_seconds: 0", "jitter_seconds: 45"), encoding="utf-8"
+        )
+        assert daemon.reload()
+        assert daemon.scheduler.get_job(job.id).trigger.jitter == 45
         # A changed interval does restart it: the next poll is one new interval from now.
         assert abs((rescheduled.next_run_time - datetime.now(UTC)).total_seconds() - 1800) < 60
     finally:
