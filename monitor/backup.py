@@ -33,6 +33,10 @@ def backup(db_path: Path, dest: Path, *, now: datetime | None = None) -> Path:
     overwrites. Raises UserError when the database is missing or unreadable, when `dest`
     exists or its directory does not, or when the copy fails its integrity check.
     """
+    if db_path.is_dir():
+        raise UserError(
+            f"database {db_path} is a directory, not a file (give --db PATH of the database file)"
+        )
     if not db_path.is_file():
         raise UserError(
             f"database {db_path} not found (give --db PATH or check settings.database in rules.yaml)"
@@ -43,6 +47,8 @@ def backup(db_path: Path, dest: Path, *, now: datetime | None = None) -> Path:
         target = dest / f"driftsvarsel-{stamp}.db"
     if target.exists():
         raise UserError(f"{target} already exists (choose a new file name or a directory, or remove it)")
+    if target.parent.exists() and not target.parent.is_dir():
+        raise UserError(f"{target.parent} is not a directory (give a new file name or a directory as DEST)")
     if not target.parent.is_dir():
         raise UserError(f"directory {target.parent} does not exist (create it first)")
     partial = target.with_name(target.name + ".partial")

@@ -179,7 +179,7 @@ def _outbox_retry(args: argparse.Namespace) -> int:
 
     if (args.id is None) == (not args.all):
         raise UserError("give an outbox id or --all (not both); `driftsvarsel outbox` lists the ids")
-    count = retry(open_outbox_db(args.db, _rules_path(args)), None if args.all else args.id)
+    count = retry(open_outbox_db(args.db, _rules_path(args), writable=True), None if args.all else args.id)
     print(f"{count} item(s) re-queued; the daemon sends them at its next delivery round")
     return 0
 
@@ -295,7 +295,12 @@ def _add_classify(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     evaluate = commands.add_parser("eval", help="measure the classifier against labelled posts")
     evaluate.add_argument("labels", type=Path, metavar="LABELS.jsonl", help="labels (GUIDE.md format)")
     evaluate.add_argument(
-        "files", type=Path, nargs="*", metavar="FILE", help="posts (default: <labels>/../corpus/posts/)"
+        "files",
+        type=Path,
+        nargs="*",
+        default=[],
+        metavar="FILE",
+        help="posts (default: <labels>/../corpus/posts/)",
     )
     evaluate.set_defaults(handler=_eval)
 

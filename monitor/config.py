@@ -73,10 +73,8 @@ def load_rules(path: Path, *, environ: Mapping[str, str] | None = None) -> Rules
     try:
         size = path.stat().st_size
         if size > MAX_RULES_BYTES:
-            raise ConfigError(
-                [f"{path}: {size} bytes is far too large for a rules file (at most {MAX_RULES_BYTES}; is it "
-                 "the right file?)"]
-            )
+            limit = f"at most {MAX_RULES_BYTES}; is it the right file?"
+            raise ConfigError([f"{path}: {size} bytes is far too large for a rules file ({limit})"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
@@ -91,7 +89,9 @@ def load_rules(path: Path, *, environ: Mapping[str, str] | None = None) -> Rules
             [f"{path}: not UTF-8 text ({error.reason} at byte {error.start}; save it as UTF-8)"]
         ) from None
     except OSError as error:
-        raise ConfigError([f"{path}: cannot read it: {error.strerror} (give the path of the rules file)"]) from None
+        raise ConfigError(
+            [f"{path}: cannot read it: {error.strerror} (give the path of the rules file)"]
+        ) from None
     root = compose_file(checker, text)
     if root is None:
         raise ConfigError(checker.problems)

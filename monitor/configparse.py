@@ -124,10 +124,10 @@ class Checker:
         self, node: Node, path: str, value: _N, minimum: float | None, maximum: float | None
     ) -> _N | None:
         if minimum is not None and value < minimum:
-            self.problem(node, path, f"{value} is too small", f"at least {minimum:g}")
+            self.problem(node, path, f"{value} is too small", f"at least {_plain(minimum)}")
             return None
         if maximum is not None and value > maximum:
-            self.problem(node, path, f"{value} is too large", f"at most {maximum:g}")
+            self.problem(node, path, f"{value} is too large", f"at most {_plain(maximum)}")
             return None
         return value
 
@@ -213,7 +213,11 @@ def _shape_problem(root: Node) -> tuple[Node, str, str] | None:
         node, ancestors = stack.pop()
         visited += 1
         if visited > MAX_NODES:
-            return node, f"more than {MAX_NODES} values once aliases (*name) are expanded", "write it out plainly"
+            return (
+                node,
+                f"more than {MAX_NODES} values once aliases (*name) are expanded",
+                "write it out plainly",
+            )
         if len(ancestors) > MAX_DEPTH:
             return node, f"nested more than {MAX_DEPTH} levels deep", "flatten the file"
         if isinstance(node, MappingNode):
@@ -225,7 +229,11 @@ def _shape_problem(root: Node) -> tuple[Node, str, str] | None:
         inside = (*ancestors, id(node))
         for child in children:
             if id(child) in inside:
-                return child, "an alias (*name) refers to an anchor (&name) that contains it", "remove the loop"
+                return (
+                    child,
+                    "an alias (*name) refers to an anchor (&name) that contains it",
+                    "remove the loop",
+                )
             stack.append((child, inside))
     return None
 
@@ -284,6 +292,11 @@ def did_you_mean(value: str, choices: Collection[str]) -> str | None:
     if matches:
         return f"did you mean '{matches[0]}'?"
     return None
+
+
+def _plain(number: float) -> str:
+    """1000000000.0 → "1000000000" (not "1e+09"), 0.1 → "0.1"."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def join(path: str, key: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from yaml.nodes import Node
 
 from monitor.configparse import Checker, is_null, join
-from monitor.configsettings import MAX_INTERVAL_SECONDS, check_url, is_loopback
+from monitor.configsettings import MAX_INTERVAL_SECONDS, ca_file_path, check_url, is_loopback
 from monitor.configtypes import MaskinportenSettings, ProbeSettings
 from monitor.model import KOMMUNE_APIS
 from monitor.secrets import is_secret_ref
@@ -81,8 +81,7 @@ def parse_probes(checker: Checker, node: Node, base: Path) -> ProbeSettings:
     if "test_paths" in get:
         read("test_paths", _test_paths(checker, get["test_paths"]))
     if "ca_file" in get:
-        ca_file = checker.optional_text(get["ca_file"], "probes.ca_file")
-        read("ca_file", None if ca_file is None else str((base / ca_file).absolute()))
+        read("ca_file", ca_file_path(checker, get["ca_file"], "probes.ca_file", base))
     if "cert_warning_days" in get:
         read("cert_warning_days", _days(checker, get["cert_warning_days"]))
     if "maskinporten" in get:

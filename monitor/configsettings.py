@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -101,7 +102,9 @@ def check_url(checker: Checker, node: Node, path: str) -> str | None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in 0-65535
     except ValueError as error:
-        checker.problem(node, path, f"'{url}' is not a valid web address ({error})", "write https://host/path")
+        checker.problem(
+            node, path, f"'{url}' is not a valid web address ({error})", "write https://host/path"
+        )
         return None
     if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
         checker.problem(node, path, f"'{url}' is not a web address", "write https://host/path")
@@ -149,6 +152,9 @@ def _listen(checker: Checker, node: Node, path: str) -> str | None:
     if value is None:
         return None
     host, _, port = value.rpartition(":")
+    bracketed = host.startswith("[") or host.endswith("]")
+    if bracketed and not (host.startswith("[") and host.endswith("]") and len(host) > 2):
+        host = ""  # an IPv6 address is written [::1]:9464
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         checker.problem(node, path, f"'{value}' is not host:port", "for example 127.0.0.1:9464")
         return None
@@ -206,7 +212,7 @@ def parse_smtp(checker: Checker, node: Node, path: str, base: Path) -> SmtpConfi
     sender = checker.text(get["sender"], join(path, "sender")) if "sender" in get else None
     if sender is not None and not EMAIL_PATTERN.fullmatch(sender):
         checker.problem(get["sender"], join(path, "sender"), f"'{sender}' is not an email address")
-    ca_file = checker.optional_text(get.get("ca_file"), join(path, "ca_file"))
+    ca_file = ca_file_path(checker, get.get("ca_file"), join(path, "ca_file"), base)
     default_port = {"ssl": 465, "none": 25}.get(security or "starttls", 587)
     return SmtpConfig(
         host=host or smtp.host,
@@ -215,8 +221,36 @@ def parse_smtp(checker: Checker, node: Node, path: str, base: Path) -> SmtpConfi
         username=username,
         password=password,
         sender=sender or smtp.sender,
-        ca_file=None if ca_file is None else str((base / ca_file).absolute()),
+        ca_file=ca_file,
     )
+
+
+def ca_file_path(checker: Checker, node: Node | None, path: str, base: Path) -> str | None:
+    """The absolute path of an existing CA bundle (relative to `base`, the rules file's directory)."""
+    name = checker.optional_text(node, path)
+    if name is None or node is None:
+        return None
+    ca_file = (base / name).absolute()
+    if not ca_file.is_file():
+        problem = "is a directory" if ca_file.is_dir() else "does not exist"
+        checker.problem(
+            node,
+            path,
+            f"{ca_file} {problem}",
+            "give a PEM file of CA certificates, relative to this rules file",
+        )
+        return None
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=ca_file)
+    except (ssl.SSLError, OSError) as error:
+        checker.problem(
+            node,
+            path,
+            f"{ca_file} cannot be read as CA certificates ({error})",
+            "give a PEM file of CA certificates",
+        )
+        return None
+    return str(ca_file)
 
 
 def parse_sources(checker: Checker, node: Node) -> tuple[SourceConfig, ...]:

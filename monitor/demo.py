@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +24,7 @@ import sqlite_utils
 from monitor.classify import load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules
+from monitor.errors import UserError
 from monitor.localserver import LocalServer, Request, Response, Route
 from monitor.pipeline import PollReport, poll_source
 from monitor.proberound import note_for, run_probe_round
@@ -44,6 +44,12 @@ DEMO_START = datetime(2024, 8, 20, 8, 0, tzinfo=UTC)
 MAX_DRAIN_ROUNDS = 200
 DRAIN_HORIZON = timedelta(minutes=30)
 
+#: The first line of the demo's rules.yaml, and every file name the demo writes in --state-dir:
+#: a directory holding anything else is never emptied.
+DEMO_RULES_MARK = "# Written by `driftsvarsel demo`"
+DEMO_FILES = frozenset(
+    {"rules.yaml", "driftsvarsel.db", "driftsvarsel.db-wal", "driftsvarsel.db-shm", "driftsvarsel.db-journal"}
+)
 RULES_TEMPLATE = """\
 # Written by `driftsvarsel demo`: the kommuner of the shipped rules.yaml, pointed at loopback.
 settings:
@@ -149,10 +155,9 @@ class Receivers:
 
 def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
     """Replay, poll `steps` times after a quiet baseline, deliver, and print who got what."""
-    state_dir = state_dir.resolve()
-    if state_dir.exists():
-        shutil.rmtree(state_dir)
-    state_dir.mkdir(parents=True)
+    if steps < 0:
+        raise UserError(f"--steps {steps}: give 0 (the baseline only) or more polls")
+    state_dir = _fresh_state_dir(state_dir.resolve())
     with _services() as (replay, receivers):
         urls = install_routes(replay, 0, SCHEDULE)
         gateway = Gateway(replay)
@@ -188,6 +193,28 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
             f"  driftsvarsel history --rules {rules.path} status-incidents\n"
         )
     return 0
+
+
+def _fresh_state_dir(state_dir: Path) -> Path:
+    """`state_dir`, created, or emptied when it holds only what an earlier demo wrote there.
+
+    Raises UserError (naming the directory) rather than delete anything the demo did not write.
+    """
+    fix = "give --state-dir a new or empty directory"
+    if state_dir.is_dir():
+        names = {entry.name for entry in state_dir.iterdir()}
+        rules = state_dir / "rules.yaml"
+        written_by_demo = rules.is_file() and rules.read_bytes().startswith(DEMO_RULES_MARK.encode())
+        if names and (not names <= DEMO_FILES or not written_by_demo):
+            raise UserError(f"{state_dir} holds files the demo did not write, so it is left alone ({fix})")
+        for name in names:
+            (state_dir / name).unlink()
+        return state_dir
+    try:
+        state_dir.mkdir(parents=True)
+    except OSError as error:
+        raise UserError(f"cannot create the demo directory {state_dir}: {error.strerror} ({fix})") from None
+    return state_dir
 
 
 @contextmanager

@@ -47,6 +47,10 @@ def _labels(path: Path) -> list[dict[str, object]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise UserError(f"{path}: cannot read the labels: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise UserError(
+            f"{path}: not UTF-8 text (byte {error.start}); labels are JSON lines in UTF-8 (see GUIDE.md)"
+        ) from None
     labels = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -58,6 +62,8 @@ def _labels(path: Path) -> list[dict[str, object]]:
         if not isinstance(label, dict) or "id" not in label:
             raise UserError(f"{path}:{number}: a label needs an 'id' (the post's file name)")
         labels.append(label)
+    if not labels:
+        raise UserError(f"{path}: no labels in the file (one JSON object per line, see GUIDE.md)")
     return labels
 
 
@@ -85,8 +91,8 @@ def _score(report: EvalReport, name: str, notice_id: str, expected: object, got:
 def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalReport:
     """Classify every labelled post found (in `files`, else `<labels>/../corpus/posts/`).
 
-    Raises UserError for unreadable labels; a post that is not found is listed in
-    `missing_files` and not scored.
+    Raises UserError for unreadable or empty labels, and when no labelled post is found; a post
+    that is not found is listed in `missing_files` and not scored.
     """
     report = EvalReport()
     paths = _post_paths(labels_path, files)
@@ -107,6 +113,12 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
             expected = _window_part(label, part)
             if expected is not None:
                 _score(report, f"window {part}", notice_id, expected, _window_part(got, part))
+    if report.count == 0:
+        where = "among the FILEs given" if files else f"in {labels_path.parent.parent / 'corpus' / 'posts'}"
+        raise UserError(
+            f"{labels_path}: none of its {len(report.missing_files)} labelled posts was found {where} "
+            "(give the post files after LABELS.jsonl; a label's 'id' is the post's file name)"
+        )
     return report
 
 

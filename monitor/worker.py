@@ -238,10 +238,13 @@ def format_items(items: list[OutboxItem]) -> list[str]:
     return lines
 
 
-def open_outbox_db(database: Path | None, rules_path: Path) -> sqlite_utils.Database:
+def open_outbox_db(
+    database: Path | None, rules_path: Path, *, writable: bool = False
+) -> sqlite_utils.Database:
     """The database for the `outbox` command: `database`, else the rules file's settings.database.
 
-    Raises UserError when the file does not exist (the command must not create an empty one).
+    Raises UserError when the file does not exist (the command must not create an empty one), or,
+    with `writable` (for `outbox retry`), when it cannot be written.
     """
     from monitor.store import open_existing
 
@@ -249,7 +252,7 @@ def open_outbox_db(database: Path | None, rules_path: Path) -> sqlite_utils.Data
         from monitor.config import load_rules
 
         database = load_rules(rules_path).settings.database
-    return open_existing(database)
+    return open_existing(database, writable=writable)
 
 
 def list_report(db: sqlite_utils.Database, state: str | None) -> str:
