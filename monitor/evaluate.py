@@ -100,7 +100,8 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
         notice_id = str(label["id"])
         path = paths.get(notice_id)
         if path is None:
-            report.missing_files.append(notice_id)
+            if not files:  # with FILEs given, the labels of other posts are simply not asked for
+                report.missing_files.append(notice_id)
             continue
         got = classify(read_post(path)).as_label(notice_id)
         report.count += 1
@@ -116,7 +117,7 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
     if report.count == 0:
         where = "among the FILEs given" if files else f"in {labels_path.parent.parent / 'corpus' / 'posts'}"
         raise UserError(
-            f"{labels_path}: none of its {len(report.missing_files)} labelled posts was found {where} "
+            f"{labels_path}: none of its labelled posts was found {where} "
             "(give the post files after LABELS.jsonl; a label's 'id' is the post's file name)"
         )
     return report
@@ -130,7 +131,8 @@ def format_report(report: EvalReport) -> str:
     lines.append("")
     for name in FIELDS:
         score = report.scores[name]
-        lines.append(f"  {name:<13} {score.accuracy:7.1%}  ({score.correct}/{score.total})")
+        rate = f"{score.accuracy:7.1%}" if score.total else "    n/a"
+        lines.append(f"  {name:<13} {rate}  ({score.correct}/{score.total})")
     lines += ["", "category confusion (rows expected, columns got):"]
     lines.append("  " + " " * 11 + "".join(f"{name[:10]:>11}" for name in CATEGORIES))
     for category in CATEGORIES:

@@ -74,3 +74,11 @@ def test_cli_eval_prints_the_report(shared_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "150 labelled notices classified" in result.stdout
     assert "category confusion" in result.stdout
+
+
+def test_format_report_with_files_scores_only_those_and_says_n_a_for_nothing(shared_dir: Path) -> None:
+    post = shared_dir / "corpus" / "posts" / "2024-05-08-Driftsproblemer.md"
+    text = format_report(evaluate(shared_dir / "labels" / "dev.jsonl", [post]))
+    assert text.startswith("1 labelled notices classified")
+    assert "not found" not in text
+    assert "window start      n/a  (0/0)" in text
