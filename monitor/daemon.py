@@ -32,7 +32,7 @@ from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config import load_rules
 from monitor.configtypes import Rules, SourceConfig
 from monitor.errors import UserError
-from monitor.pipeline import poll_source
+from monitor.pipeline import poll_source, utcnow
 from monitor.probejob import add_probe_job
 from monitor.proberound import note_for
 from monitor.signals import SignalFlags
@@ -52,10 +52,6 @@ POOL_THREADS = 4
 RESTART_SETTINGS = ("database", "metrics_listen", "log_format")
 #: The main thread wakes at once for a signal; this only bounds a missed wake-up.
 MAIN_LOOP_SECONDS = 5.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Daemon:

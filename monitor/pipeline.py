@@ -14,23 +14,28 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlite_utils
 
 from monitor import fetch as fetching
 from monitor import incidents
-from monitor.classify import Vocabulary, classify
+from monitor.classify import Vocabulary, classify, load_vocabulary
+from monitor.config import load_rules
 from monitor.configtypes import Rules, SourceConfig
 from monitor.diff import diff, suspicious_shrink
 from monitor.doccheck import DocChangeReport, assess
+from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
+from monitor.proberound import note_for
 from monitor.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.route import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
-from monitor.store import outbox, write_transaction
+from monitor.store import open_db, outbox, write_transaction
 from monitor.store import sources as source_store
+from monitor.worker import drain
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +297,7 @@ def report_to_admin(
 
 
 def poll_once(
-    rules_path: object,
+    rules_path: Path,
     *,
     only: Sequence[str] | None = None,
     deliver: bool = True,
@@ -302,19 +307,10 @@ def poll_once(
 
     Returns a short summary for people. Raises ConfigError for a bad rules file.
     """
-    from pathlib import Path
-
-    from monitor.classify import load_vocabulary
-    from monitor.config import load_rules
-    from monitor.store import open_db
-    from monitor.worker import drain
-
-    clock = now_fn or _utcnow
-    rules = load_rules(Path(str(rules_path)))
+    clock = now_fn or utcnow
+    rules = load_rules(rules_path)
     unknown = sorted(set(only or ()) - {source.name for source in rules.sources})
     if unknown:
-        from monitor.errors import UserError
-
         names = ", ".join(source.name for source in rules.sources)
         raise UserError(f"{rules.path}: no source named {', '.join(unknown)} (sources: {names})")
     db = open_db(rules.settings.database)
@@ -323,7 +319,8 @@ def poll_once(
     for source in rules.sources:
         if not source.enabled or (only and source.name not in only):
             continue
-        report = poll_source(db, rules, source, now=clock(), vocabulary=vocabulary)
+        now = clock()
+        report = poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
         detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
         lines.append(f"{source.name}: {report.outcome} ({detail})")
     if deliver:
@@ -340,7 +337,6 @@ def poll_once(
     return "\n".join(lines)
 
 
-def _utcnow() -> datetime:
-    from datetime import UTC
-
+def utcnow() -> datetime:
+    """The clock of the daemon and of `poll --once` (aware, UTC)."""
     return datetime.now(UTC)
