@@ -17,7 +17,7 @@ from monitor.postfile import read_post  # noqa: E402
 
 
 def main() -> int:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "corpus" / "posts"
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "tests" / "fixtures" / "skatteetaten" / "corpus" / "posts"
     paths = sorted(folder.glob("*.md"))
     started = time.perf_counter()
     notices = [read_post(path) for path in paths]

@@ -7,17 +7,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+REAL = REPO / "tests" / "fixtures" / "skatteetaten"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only shared/ folder beside the checkout (corpus, labels, data, reference)."""
-    if not (SHARED / "corpus").is_dir():
-        pytest.fail(f"shared data not found at {SHARED}: CI and developers keep shared/ beside the repo")
-    return SHARED
+def real_dir() -> Path:
+    """Real Skatteetaten files kept in the repository (corpus, labels, data); see its README.md."""
+    return REAL
 
 
 @pytest.fixture(scope="session")
-def corpus_dir(shared_dir: Path) -> Path:
-    return shared_dir / "corpus"
+def corpus_dir(real_dir: Path) -> Path:
+    return real_dir / "corpus"

@@ -19,8 +19,8 @@ from monitor.render import render_alert
 
 
 @pytest.fixture(scope="module")
-def schema_path(shared_dir: Path) -> Path:
-    return shared_dir / "data" / "adaptive-card-1.5.schema.json"
+def schema_path(real_dir: Path) -> Path:
+    return real_dir / "data" / "adaptive-card-1.5.schema.json"
 
 
 @pytest.fixture(scope="module")

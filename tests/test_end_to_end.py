@@ -66,10 +66,10 @@ admin:
 class World:
     """The feed server, the three receivers, the rules and the database of one test."""
 
-    def __init__(self, tmp_path: Path, shared_dir: Path, sources: str | None = None) -> None:
+    def __init__(self, tmp_path: Path, real_dir: Path, sources: str | None = None) -> None:
         self.feed = LocalServer().start()
         self.slack = SlackReceiver(token="xoxb-e2e-token").start()
-        self.teams = TeamsReceiver(schema_path=shared_dir / "data" / "adaptive-card-1.5.schema.json").start()
+        self.teams = TeamsReceiver(schema_path=real_dir / "data" / "adaptive-card-1.5.schema.json").start()
         self.smtp = SmtpReceiver().start()
         os.environ["E2E_OSLO_SLACK"] = self.slack.webhook_url
         os.environ["E2E_BERGEN_TEAMS"] = self.teams.url
@@ -129,8 +129,8 @@ class World:
 
 
 @pytest.fixture()
-def world(tmp_path: Path, shared_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, shared_dir)
+def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+    instance = World(tmp_path, real_dir)
     yield instance
     instance.close()
 
@@ -139,12 +139,12 @@ def alert_keys(world: World) -> list[str]:
     return [row[0] for row in world.db.execute("SELECT idem_key FROM outbox WHERE kommune != 'admin'")]
 
 
-def expected_alerts(world: World, shared_dir: Path, since: str) -> dict[str, set[str]]:
+def expected_alerts(world: World, real_dir: Path, since: str) -> dict[str, set[str]]:
     """Notice id → the "kommune|channel" pairs its dev.jsonl label routes to, for every labelled
     notice first seen after `since` (the baseline poll)."""
-    index = json.loads((shared_dir / "corpus" / "posts_index.json").read_text(encoding="utf-8"))
+    index = json.loads((real_dir / "corpus" / "posts_index.json").read_text(encoding="utf-8"))
     file_of = {post["url"]: Path(post["file"]).name for post in index if post.get("url")}
-    lines = (shared_dir / "labels" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (real_dir / "labels" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
     labels = {label["id"]: label for label in map(json.loads, lines)}
     rows = world.db.execute("SELECT notice_id FROM notices WHERE first_seen > ?", [since]).fetchall()
     expected: dict[str, set[str]] = {}
@@ -169,7 +169,7 @@ def expected_alerts(world: World, shared_dir: Path, since: str) -> dict[str, set
 
 
 def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(
-    world: World, shared_dir: Path
+    world: World, real_dir: Path
 ) -> None:
     assert VISIBLE[-1] == feed_entry_count() == 43
 
@@ -201,7 +201,7 @@ def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(
 
     # Every labelled new notice reached exactly the kommuner and channels its adjudicated label
     # routes it to (labels from shared/labels/dev.jsonl, not from our classifier).
-    expected = expected_alerts(world, shared_dir, since="2024-01-27T09:00:00Z")
+    expected = expected_alerts(world, real_dir, since="2024-01-27T09:00:00Z")
     assert len(expected) >= 25, "nearly every new feed entry has an adjudicated label"
     got_pairs = {(key.split("#")[0].split(":", 1)[1], key.split("|", 1)[1]) for key in keys}
     for notice_id, pairs in expected.items():

@@ -19,9 +19,9 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_evaluate_reports_misses_and_confusion(shared_dir: Path, tmp_path: Path) -> None:
+def test_evaluate_reports_misses_and_confusion(real_dir: Path, tmp_path: Path) -> None:
     labels = tmp_path / "labels.jsonl"
-    post = shared_dir / "corpus" / "posts" / "2024-05-08-Driftsproblemer.md"
+    post = real_dir / "corpus" / "posts" / "2024-05-08-Driftsproblemer.md"
     wrong = {"id": post.name, "category": "downtime", "planned": False, "apis": ["*"],
              "environment": "prod", "window": {"start": "2024-05-08T10:30", "end": None}}  # fmt: skip
     labels.write_text(json.dumps(wrong) + "\n\n", encoding="utf-8")
@@ -36,8 +36,8 @@ def test_evaluate_reports_misses_and_confusion(shared_dir: Path, tmp_path: Path)
     assert "window start" in text and "category confusion" in text
 
 
-def test_evaluate_finds_posts_next_to_the_labels(shared_dir: Path) -> None:
-    report = evaluate(shared_dir / "labels" / "dev.jsonl")
+def test_evaluate_finds_posts_next_to_the_labels(real_dir: Path) -> None:
+    report = evaluate(real_dir / "labels" / "dev.jsonl")
     assert report.count == 150 and report.missing_files == []
 
 
@@ -69,16 +69,16 @@ def test_cli_classify_explain_adds_reasons(corpus_dir: Path) -> None:
     assert any("'Inntektsmottaker' → inntekt" in reason for reason in line["reasons"])
 
 
-def test_cli_eval_prints_the_report(shared_dir: Path) -> None:
-    result = _run("eval", str(shared_dir / "labels" / "dev.jsonl"))
+def test_cli_eval_prints_the_report(real_dir: Path) -> None:
+    result = _run("eval", str(real_dir / "labels" / "dev.jsonl"))
     assert result.returncode == 0, result.stderr
     assert "150 labelled notices classified" in result.stdout
     assert "category confusion" in result.stdout
 
 
-def test_format_report_with_files_scores_only_those_and_says_n_a_for_nothing(shared_dir: Path) -> None:
-    post = shared_dir / "corpus" / "posts" / "2024-05-08-Driftsproblemer.md"
-    text = format_report(evaluate(shared_dir / "labels" / "dev.jsonl", [post]))
+def test_format_report_with_files_scores_only_those_and_says_n_a_for_nothing(real_dir: Path) -> None:
+    post = real_dir / "corpus" / "posts" / "2024-05-08-Driftsproblemer.md"
+    text = format_report(evaluate(real_dir / "labels" / "dev.jsonl", [post]))
     assert text.startswith("1 labelled notices classified")
     assert "not found" not in text
     assert "window start      n/a  (0/0)" in text

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import REAL
 from test_end_to_end import FEED_PATH, World
 
 from monitor.localserver import Route
 from monitor.replay import build_feed
 
-ENTRIES = json.loads((SHARED / "corpus" / "atom_entries.json").read_text(encoding="utf-8"))["entries"]
+ENTRIES = json.loads((REAL / "corpus" / "atom_entries.json").read_text(encoding="utf-8"))["entries"]
 LISTING_PATH = "/api-dokumentasjon/nyheter-og-driftsvarsler"
 SOURCES = """\
   - {{name: nyheter-atom, kind: atom, url: "{feed}", interval_seconds: 1}}
@@ -47,12 +47,12 @@ def listing_page(visible: int) -> bytes:
 
 
 @pytest.fixture()
-def world(tmp_path: Path, shared_dir: Path) -> Iterator[World]:
+def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
     from monitor.localserver import LocalServer
 
     with LocalServer() as pages:
         sources = SOURCES.format(feed=pages.url(FEED_PATH), listing=pages.url(LISTING_PATH))
-        instance = World(tmp_path, shared_dir, sources=sources)
+        instance = World(tmp_path, real_dir, sources=sources)
         instance.feed.stop()
         instance.feed = pages
         yield instance

@@ -83,8 +83,8 @@ def test_slack_bot_receives_escaped_mentions(slack: SlackReceiver) -> None:
     assert_slack_inert(slack.received()[0].payload)
 
 
-def test_teams_card_keeps_its_structure_and_escapes_markdown(shared_dir: Path) -> None:
-    schema = shared_dir / "data" / "adaptive-card-1.5.schema.json"
+def test_teams_card_keeps_its_structure_and_escapes_markdown(real_dir: Path) -> None:
+    schema = real_dir / "data" / "adaptive-card-1.5.schema.json"
     with TeamsReceiver(schema_path=schema) as teams:
         result = send_teams(hostile(), channel("teams"), DeliveryContext(teams.url, settings()))
         assert result.ok, teams.rejections

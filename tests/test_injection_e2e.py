@@ -72,9 +72,9 @@ def fixed(moment: datetime) -> Callable[[], datetime]:
 
 
 def test_hostile_feed_entry_arrives_inert_in_every_channel(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_dir: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_dir: Path
 ) -> None:
-    schema = shared_dir / "data" / "adaptive-card-1.5.schema.json"
+    schema = real_dir / "data" / "adaptive-card-1.5.schema.json"
     with (
         LocalServer() as feed,
         SlackReceiver(token="xoxb-injection-token") as slack,

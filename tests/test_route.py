@@ -176,9 +176,9 @@ def test_route_with_shipped_rules_yaml() -> None:
     assert alerts[0].why == ("Beregnet skatt API (rettighetspakke kommuneLangtidsoppholdInstitusjon)",)
 
 
-def _labels(shared_dir: Path) -> dict[str, Classification]:
+def _labels(real_dir: Path) -> dict[str, Classification]:
     labels: dict[str, Classification] = {}
-    for line in (shared_dir / "labels" / "dev.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (real_dir / "labels" / "dev.jsonl").read_text(encoding="utf-8").splitlines():
         label = json.loads(line)
         labels[label["id"]] = Classification(
             category=label["category"],
@@ -190,9 +190,9 @@ def _labels(shared_dir: Path) -> dict[str, Classification]:
     return labels
 
 
-def test_route_labelled_corpus_with_shipped_rules(shared_dir: Path) -> None:
+def test_route_labelled_corpus_with_shipped_rules(real_dir: Path) -> None:
     rules = load_rules(REPO / "rules.yaml", environ={})
-    labels = _labels(shared_dir)
+    labels = _labels(real_dir)
     for notice_id, classification in labels.items():
         alerts = route(_change(), classification, rules)
         assert alerts, f"{notice_id}: nobody got it"
