@@ -13,11 +13,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from monitor.classify import classify, load_vocabulary  # noqa: E402
-from monitor.postfile import read_post  # noqa: E402
+from monitor.sources.postfile import read_post  # noqa: E402
 
 
 def main() -> int:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "tests" / "fixtures" / "skatteetaten" / "corpus" / "posts"
+    corpus = REPO / "tests" / "fixtures" / "skatteetaten" / "corpus" / "posts"
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else corpus
     paths = sorted(folder.glob("*.md"))
     started = time.perf_counter()
     notices = [read_post(path) for path in paths]

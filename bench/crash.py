@@ -43,9 +43,9 @@ from typing import Any, TextIO
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from monitor.localserver import LocalServer, Request, Response, Route  # noqa: E402
-from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver  # noqa: E402
-from monitor.replay import FEED_PATH, build_feed, feed_entry_count  # noqa: E402
+from monitor.demo.localserver import LocalServer, Request, Response, Route  # noqa: E402
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver  # noqa: E402
+from monitor.demo.replay import FEED_PATH, build_feed, feed_entry_count  # noqa: E402
 
 SOURCE = "nyheter-atom"
 CHANNELS = ("slack", "teams", "epost")

@@ -1,5 +1,5 @@
 """`python -m monitor` is the same as the `driftsvarsel` command."""
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 raise SystemExit(main())

@@ -21,25 +21,14 @@ before `diff` is called, otherwise a complete source would lose every notice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.model import Change, Notice
+from monitor.model import Change, Notice, StoredNotice
 
 #: A source with at least this many notices in its previous poll may not collapse at once.
 SHRINK_MIN_PREVIOUS = 3
 #: Losing more than this share of the previous poll's notices in one poll is suspicious.
 SHRINK_MAX_LOSS = 0.5
-
-
-@dataclass(frozen=True)
-class StoredNotice:
-    """The stored state of one notice: its latest version, that version's hash, whether removed."""
-
-    notice: Notice
-    version: int
-    content_hash: str
-    removed: bool = False
 
 
 def diff(previous: Mapping[str, StoredNotice], current: Sequence[Notice], *, complete: bool) -> list[Change]:

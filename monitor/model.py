@@ -203,3 +203,56 @@ class ProbeResult:
     detail: str
     cert_expires: datetime | None = None
     reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class StoredNotice:
+    """The stored state of one notice: its latest version, that version's hash, whether removed."""
+
+    notice: Notice
+    version: int
+    content_hash: str
+    removed: bool = False
+
+
+StateName = Literal["unknown", "up", "down", "misconfigured"]
+OUTAGE_STATES: frozenset[str] = frozenset({"down", "misconfigured"})
+DISPLAY = {"unknown": "ukjent", "up": "oppe", "down": "nede", "misconfigured": "feilkonfigurert"}
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What we believe about one (api, environment), plus the counters that get us there.
+
+    `since`: when the current state began (for an outage: the first failing probe).
+    `announced_by`: key of the notice covering the current outage. `outage_alerted`: whether
+    kommuner were told about it (then the recovery is alerted too). `outage_id`: the transition
+    id that opened it. `sequence`: the last transition id used.
+    """
+
+    api: str
+    environment: str
+    state: StateName = "unknown"
+    since: datetime | None = None
+    failures: int = 0
+    successes: int = 0
+    first_failure_at: datetime | None = None
+    announced_by: str | None = None
+    outage_alerted: bool = False
+    outage_id: int | None = None
+    sequence: int = 0
+    last_checked_at: datetime | None = None
+    last_latency_ms: float | None = None
+    last_detail: str = ""
+    cert_expires: datetime | None = None
+
+    @property
+    def in_outage(self) -> bool:
+        return self.state in OUTAGE_STATES
+
+    @property
+    def display(self) -> str:
+        """For people: "oppe", "nede", "varslet nedetid", "feilkonfigurert" or "ukjent"."""
+        if self.in_outage and self.announced_by is not None:
+            return "varslet nedetid"
+        return DISPLAY[self.state]

@@ -3,7 +3,7 @@
     fetch → parse → diff → classify → route → render → store (outbox, one transaction)
 
 `poll_source` runs one poll of one source and returns a `PollReport`; delivery happens later,
-from the outbox (`monitor.worker.drain`). Nothing here talks SQL or HTTP itself: it composes
+from the outbox (`monitor.deliver.worker.drain`). Nothing here talks SQL or HTTP itself: it composes
 the stage modules, passing plain data between them.
 """
 
@@ -19,30 +19,30 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor import fetch as fetching
-from monitor import incidents
 from monitor.classify import Vocabulary, classify, load_vocabulary
-from monitor.config import load_rules
-from monitor.configtypes import Rules, SourceConfig
+from monitor.config.load import load_rules
+from monitor.config.types import Rules, SourceConfig
+from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
+from monitor.deliver.worker import drain
 from monitor.diff import diff, suspicious_shrink
-from monitor.doccheck import DocChangeReport, assess
+from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
-from monitor.proberound import note_for
-from monitor.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
-from monitor.route import route
+from monitor.probes.round import note_for
+from monitor.route import incidents
+from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
 from monitor.store import open_db, outbox, write_transaction
 from monitor.store import sources as source_store
-from monitor.worker import drain
 
 log = logging.getLogger(__name__)
 
 #: Sources whose every poll shows the whole set, so a missing item really was removed. (Feeds,
 #: listing pages and the status page's incidents.json show only the newest items.)
 COMPLETE_KINDS = frozenset({"docpage", "openapi"})
-#: Document sources: their changes are API changes by construction (see monitor.doccheck).
+#: Document sources: their changes are API changes by construction (see monitor.docs.check).
 DOC_KINDS = frozenset({"docpage", "openapi"})
 #: Sort key for notices without a date (doc sections): before every dated one, in source order.
 UNDATED = datetime.min.replace(tzinfo=UTC)

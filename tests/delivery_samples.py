@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.configtypes import ChannelConfig, Settings, SmtpConfig
+from monitor.config.types import ChannelConfig, Settings, SmtpConfig
 from monitor.model import Alert, Category, Change, ChangeKind, Classification, Environment, Notice, Window
 
 WINDOW = Window("2022-04-23T16:00", "2022-05-02T07:00")

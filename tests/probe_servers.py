@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from monitor.configtypes import ChannelConfig, KommuneConfig, ProbeSettings, Rules, Settings
-from monitor.localserver import LocalServer, Request, Response
+from monitor.config.types import ChannelConfig, KommuneConfig, ProbeSettings, Rules, Settings
+from monitor.demo.localserver import LocalServer, Request, Response
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 #: Claims Maskinporten's grant documentation lists; anything else is "Invalid assertion".

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.backup import backup
-from monitor.cli import main
+from monitor.cli.main import main
 from monitor.errors import UserError
+from monitor.store.backup import backup
 
 ROWS_PER_COMMIT = 2
 PAYLOAD = b"x" * 2000

@@ -1,10 +1,11 @@
-"""monitor.catalogue (rettighetspakke → scopes → APIs) and monitor.kommuner (the packaged CSV)."""
+"""monitor.catalogue: rettighetspakke → scopes → APIs (apis) and the packaged SSB list (kommuner)."""
 
 from __future__ import annotations
 
 import pytest
 
-from monitor import catalogue, kommuner
+from monitor.catalogue import apis as catalogue
+from monitor.catalogue import kommuner
 from monitor.model import KOMMUNE_APIS
 
 

@@ -12,10 +12,10 @@ import pytest
 from monitor.classify import classify, load_vocabulary, validate_vocabulary
 from monitor.classify.dates import tokens
 from monitor.classify.period import bounds, parse_period
+from monitor.cli.evaluate import evaluate
 from monitor.errors import UserError
-from monitor.evaluate import evaluate
 from monitor.model import Notice
-from monitor.postfile import read_post
+from monitor.sources.postfile import read_post
 
 OSLO = ZoneInfo("Europe/Oslo")
 TARGETS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.evaluate import EvalReport, evaluate
+from monitor.cli.evaluate import EvalReport, evaluate
 
 REDTEAM = Path(__file__).parent / "fixtures" / "redteam"
 TARGETS = {

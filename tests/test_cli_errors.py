@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor import store
-from monitor.cli import main
+from monitor.cli.main import main
 from monitor.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""monitor.config: rules.yaml → Rules, every problem at once as file:line: path: problem (fix)."""
+"""monitor.config.load: rules.yaml → Rules, every problem at once as file:line: path: problem (fix)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import DEFAULT_SOURCES, check_rules, default_rules_path, load_rules
-from monitor.configtypes import ProbeSettings
+from monitor.config.load import DEFAULT_SOURCES, check_rules, default_rules_path, load_rules
+from monitor.config.types import ProbeSettings
 from monitor.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -522,7 +522,7 @@ def test_load_rules_probes_loopback_hosts_allow_short_interval(tmp_path: Path) -
 
 
 def test_cli_rules_test_routes_a_corpus_post(corpus_dir: Path) -> None:
-    pytest.importorskip("monitor.postfile")
+    pytest.importorskip("monitor.sources.postfile")
     classify = pytest.importorskip("monitor.classify")
     if not hasattr(classify, "classify"):
         pytest.skip("monitor.classify.classify not written yet")

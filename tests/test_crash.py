@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from monitor import worker
+from monitor.deliver import worker
 from monitor.model import DeliveryResult, Message
 from monitor.store import open_db, outbox
 from monitor.store.outbox import OutboxEntry
@@ -28,7 +28,7 @@ LEASE_END = NOW + timedelta(minutes=5)
 CLAIM_AND_DIE = """
 import sys
 from datetime import datetime, timedelta
-from monitor import worker
+from monitor.deliver import worker
 from monitor.store import open_db, outbox
 now = datetime.fromisoformat(sys.argv[2])
 db = open_db(sys.argv[1])

@@ -28,14 +28,15 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor import metrics, service
-from monitor.config import load_rules
-from monitor.daemon import Daemon
-from monitor.demo import Gateway
-from monitor.localserver import LocalServer, Route
+from monitor.config.load import load_rules
+from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver
+from monitor.demo.replay import FEED_PATH, build_feed
+from monitor.demo.run import Gateway
 from monitor.pipeline import poll_source
-from monitor.receivers import SlackReceiver, SmtpReceiver
-from monitor.replay import FEED_PATH, build_feed
+from monitor.service import metrics
+from monitor.service import ops as service
+from monitor.service.daemon import Daemon
 from monitor.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent
@@ -393,8 +394,8 @@ def test_run_under_systemd_notifies_polls_delivers_and_serves_metrics(harness: H
     # One line per fetch, probe and delivery.
     fetch_lines = re.findall(r"^<6>monitor\.fetch: fetch http://127\.0\.0\.1:\d+/.* status=", text, re.M)
     assert len(fetch_lines) == harness.fetch_count() >= 2
-    assert re.search(r"^<6>monitor\.probes: probe Inntekt API \(prod\): up", text, re.M)
-    delivered = re.findall(r"^<6>monitor\.worker: delivered outbox \d+ to 0301/(\w+)", text, re.M)
+    assert re.search(r"^<6>monitor\.probes\.check: probe Inntekt API \(prod\): up", text, re.M)
+    delivered = re.findall(r"^<6>monitor\.deliver\.worker: delivered outbox \d+ to 0301/(\w+)", text, re.M)
     assert sorted(delivered) == ["epost", "slack"]
     # Our own lines only: the scheduler's "Running job" chatter (every watchdog ping) stays quiet.
     assert not re.search(r"^<6>apscheduler", text, re.M)

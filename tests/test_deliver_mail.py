@@ -14,9 +14,9 @@ from delivery_samples import channel, make_alert, settings
 
 from monitor.deliver import DeliveryContext
 from monitor.deliver.mail import build_email, send
+from monitor.deliver.render import render_alert
+from monitor.demo.receivers import SmtpReceiver
 from monitor.model import Message
-from monitor.receivers import SmtpReceiver
-from monitor.render import render_alert
 
 TO = ("drift@drammen.kommune.example", "vakt@drammen.kommune.example")
 NOW = datetime(2024, 5, 2, 8, 0, tzinfo=UTC)

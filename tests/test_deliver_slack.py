@@ -9,10 +9,10 @@ import pytest
 from delivery_samples import channel, make_alert, settings
 
 from monitor.deliver import SENDERS, DeliveryContext, check_webhook_url
+from monitor.deliver.render import render_alert
 from monitor.deliver.slack import send_bot, send_webhook
+from monitor.demo.receivers import SlackReceiver
 from monitor.model import Message
-from monitor.receivers import SlackReceiver
-from monitor.render import render_alert
 
 TOKEN = "xoxb-local-test-token"
 

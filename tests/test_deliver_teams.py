@@ -12,10 +12,10 @@ import pytest
 from delivery_samples import channel, make_alert, settings
 
 from monitor.deliver import DeliveryContext
+from monitor.deliver.render import render_alert
 from monitor.deliver.teams import MAX_PAYLOAD_BYTES, build_card, payload_bytes, send
+from monitor.demo.receivers import TeamsReceiver
 from monitor.model import Message
-from monitor.receivers import TeamsReceiver
-from monitor.render import render_alert
 
 
 @pytest.fixture(scope="module")

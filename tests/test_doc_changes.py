@@ -19,13 +19,13 @@ import sqlite_utils
 import yaml
 from fixtures.apidocs.docusaurus import build_page, corpus_source
 
-from monitor.apidiff import section_diff
-from monitor.cli import main
-from monitor.configtypes import SourceConfig
+from monitor.cli.main import main
+from monitor.config.types import SourceConfig
+from monitor.demo.localserver import LocalServer, Route
 from monitor.diff import diff
-from monitor.doccheck import assess, describe_change
+from monitor.docs.apidiff import section_diff
+from monitor.docs.check import assess, describe_change
 from monitor.fetch import fetch
-from monitor.localserver import LocalServer, Route
 from monitor.model import Change, Notice
 from monitor.sources import parse_body
 from monitor.store import open_db

@@ -13,7 +13,7 @@ import pytest
 from fixtures.apidocs.docusaurus import build_page, corpus_source
 from test_end_to_end import World
 
-from monitor.localserver import Route
+from monitor.demo.localserver import Route
 
 SPECS = Path(__file__).parent / "fixtures" / "openapi"
 DOC_PATH = "/api-dokumentasjon/api/inntekt"
@@ -25,7 +25,7 @@ SOURCES = """\
 
 @pytest.fixture()
 def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    from monitor.localserver import LocalServer
+    from monitor.demo.localserver import LocalServer
 
     with LocalServer() as docs:
         sources = SOURCES.format(doc=docs.url(DOC_PATH), spec=docs.url(SPEC_PATH))

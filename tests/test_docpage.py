@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fixtures.apidocs.docusaurus import build_page, corpus_source
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import KOMMUNE_APIS
 from monitor.sources import PARSERS, SourceFormatError
 from monitor.sources.docpage import parse, slugify

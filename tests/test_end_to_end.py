@@ -16,17 +16,17 @@ from pathlib import Path
 import pytest
 
 from monitor.classify import load_vocabulary
-from monitor.cli import main
-from monitor.config import load_rules
-from monitor.configtypes import Rules
-from monitor.localserver import LocalServer, Route
+from monitor.cli.main import main
+from monitor.config.load import load_rules
+from monitor.config.types import Rules
+from monitor.deliver.worker import drain
+from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
+from monitor.demo.replay import build_feed, feed_entry_count
 from monitor.model import Change, Classification, Notice, Window
 from monitor.pipeline import poll_source
-from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.replay import build_feed, feed_entry_count
-from monitor.route import route
+from monitor.route.recipients import route
 from monitor.store import open_db
-from monitor.worker import drain
 
 FEED_PATH = "/api-dokumentasjon/nyheter-og-driftsvarsler/atom.xml"
 #: How many of the real feed's entries are visible at each of the five polls.
@@ -168,9 +168,7 @@ def expected_alerts(world: World, real_dir: Path, since: str) -> dict[str, set[s
     return expected
 
 
-def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(
-    world: World, real_dir: Path
-) -> None:
+def test_pipeline_real_feed_over_five_polls_alerts_each_subscriber_once(world: World, real_dir: Path) -> None:
     assert VISIBLE[-1] == feed_entry_count() == 43
 
     world.serve(build_feed(VISIBLE[0]))

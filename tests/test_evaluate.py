@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor.evaluate import evaluate, format_report
+from monitor.cli.evaluate import evaluate, format_report
 
 REPO = Path(__file__).resolve().parent.parent
 LABEL_KEYS = ["id", "category", "planned", "apis", "environment", "window"]

@@ -12,8 +12,8 @@ import pytest
 from conftest import REAL
 from test_end_to_end import FEED_PATH, World
 
-from monitor.localserver import Route
-from monitor.replay import build_feed
+from monitor.demo.localserver import Route
+from monitor.demo.replay import build_feed
 
 ENTRIES = json.loads((REAL / "corpus" / "atom_entries.json").read_text(encoding="utf-8"))["entries"]
 LISTING_PATH = "/api-dokumentasjon/nyheter-og-driftsvarsler"
@@ -48,7 +48,7 @@ def listing_page(visible: int) -> bytes:
 
 @pytest.fixture()
 def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    from monitor.localserver import LocalServer
+    from monitor.demo.localserver import LocalServer
 
     with LocalServer() as pages:
         sources = SOURCES.format(feed=pages.url(FEED_PATH), listing=pages.url(LISTING_PATH))

@@ -18,8 +18,8 @@ import pytest
 import trustme
 
 from monitor import USER_AGENT
+from monitor.demo.localserver import LocalServer, Request, Response, Route
 from monitor.fetch import MAX_REDIRECTS, fetch, parse_retry_after
-from monitor.localserver import LocalServer, Request, Response, Route
 
 FEED = b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>'
 

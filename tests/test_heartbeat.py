@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.heartbeat import HeartbeatStats, heartbeat_due, heartbeat_text
+from monitor.service.heartbeat import HeartbeatStats, heartbeat_due, heartbeat_text
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -12,11 +12,11 @@ from delivery_samples import LINK, channel, make_alert, settings
 
 from monitor.deliver import DeliveryContext
 from monitor.deliver.mail import send as send_mail
+from monitor.deliver.render import render_alert
 from monitor.deliver.slack import send_bot, send_webhook
 from monitor.deliver.teams import send as send_teams
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.model import Message
-from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.render import render_alert
 
 JSON_BREAK = '"}]}, {"type":"Action.OpenUrl","url":"https://evil.example"}'
 TITLE = "Nedetid <!channel> @here <!here> <script>alert(1)</script> " + JSON_BREAK

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_rules
-from monitor.localserver import LocalServer, Route
+from monitor.config.load import load_rules
+from monitor.deliver.worker import drain
+from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
+from monitor.demo.replay import FEED_PATH, build_feed
 from monitor.pipeline import poll_source
-from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.replay import FEED_PATH, build_feed
 from monitor.store import open_db
-from monitor.worker import drain
 
 START = datetime(2024, 1, 29, 9, 0, tzinfo=UTC)
 LINK = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/29/injection"

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from monitor import logsetup
+from monitor import redact
+from monitor.service import logsetup
 
 SLACK_URL = "https://hooks.slack.com/services/T0000TEST/B0000TEST/abcdefghijklmnopqrstuvwx"
 
@@ -25,7 +26,7 @@ def output() -> Iterator[io.StringIO]:
     for handler in [h for h in root.handlers if h.get_name() == "driftsvarsel"]:
         root.removeHandler(handler)
     root.setLevel(level)
-    logsetup.forget_secrets()
+    redact.forget_secrets()
 
 
 def test_configure_logging_text_has_timestamp_outside_systemd(output: io.StringIO) -> None:
@@ -56,9 +57,9 @@ def test_configure_logging_journal_prefixes_every_traceback_line(output: io.Stri
     try:
         raise RuntimeError("boom")
     except RuntimeError:
-        logging.getLogger("monitor.daemon").exception("job failed")
+        logging.getLogger("monitor.service.daemon").exception("job failed")
     lines = output.getvalue().splitlines()
-    assert lines[0] == "<3>monitor.daemon: job failed"
+    assert lines[0] == "<3>monitor.service.daemon: job failed"
     assert len(lines) > 3
     assert all(line.startswith("<3>") for line in lines)
     assert lines[-1] == "<3>RuntimeError: boom"
@@ -98,8 +99,8 @@ def test_configure_logging_rejects_unknown_format(output: io.StringIO) -> None:
 
 def test_secret_filter_masks_registered_secret_everywhere(output: io.StringIO) -> None:
     logsetup.configure_logging("text", "INFO", environ={}, stream=output)
-    logsetup.register_secret(SLACK_URL)
-    logsetup.register_secret("hunter2-smtp")
+    redact.register_secret(SLACK_URL)
+    redact.register_secret("hunter2-smtp")
     log = logging.getLogger("monitor.deliver.slack")
     log.info("posting to %s", SLACK_URL)
     log.info("login with password hunter2-smtp failed")
@@ -117,7 +118,7 @@ def test_secret_filter_masks_registered_secret_everywhere(output: io.StringIO) -
 
 def test_secret_filter_masks_webhook_path_rendered_differently(output: io.StringIO) -> None:
     logsetup.configure_logging("json", "INFO", environ={}, stream=output)
-    logsetup.register_secret(SLACK_URL)
+    redact.register_secret(SLACK_URL)
     # httpx renders the URL with an explicit port; the secret path must still be masked.
     rendered = SLACK_URL.replace("hooks.slack.com", "hooks.slack.com:443")
     logging.getLogger("httpx").warning("HTTP Request: POST %s", rendered, extra={"url": rendered})
@@ -129,11 +130,11 @@ def test_secret_filter_masks_webhook_path_rendered_differently(output: io.String
 
 def test_redact_ignores_too_short_values() -> None:
     try:
-        logsetup.register_secret("ab")
-        logsetup.register_secret(None)
+        redact.register_secret("ab")
+        redact.register_secret(None)
         assert logsetup.redact("ab cd") == "ab cd"
     finally:
-        logsetup.forget_secrets()
+        redact.forget_secrets()
 
 
 def test_syslog_priority_maps_levels() -> None:

@@ -25,10 +25,11 @@ from probe_servers import (
     make_rules,
 )
 
-from monitor.configtypes import MaskinportenSettings, ProbeSettings
+from monitor.config.types import MaskinportenSettings, ProbeSettings
+from monitor.demo.localserver import Request, Response
 from monitor.errors import SecretError
-from monitor.localserver import Request, Response
-from monitor.maskinporten import (
+from monitor.probes.check import make_client, probe
+from monitor.probes.maskinporten import (
     REFRESH_MARGIN_SECONDS,
     ClientCredentials,
     MaskinportenError,
@@ -36,9 +37,8 @@ from monitor.maskinporten import (
     load_credentials,
     make_grant,
 )
-from monitor.probeplan import ProbeTarget
-from monitor.proberound import run_probe_round
-from monitor.probes import make_client, probe
+from monitor.probes.plan import ProbeTarget
+from monitor.probes.round import run_probe_round
 from monitor.store import open_db
 
 FGS = "formuesgrunnlageiendomsskatt"

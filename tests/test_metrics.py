@@ -10,8 +10,8 @@ import prometheus_client
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor import metrics
 from monitor.errors import UserError
+from monitor.service import metrics
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

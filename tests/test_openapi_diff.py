@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.apidiff import spec_diff
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
+from monitor.docs.apidiff import spec_diff
 from monitor.sources import PARSERS, SourceFormatError
 from monitor.sources.openapi import canonical_text, parse
 

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from monitor.config import load_rules
-from monitor.configtypes import Rules
-from monitor.localserver import LocalServer, Request, Response, Route
+from monitor.config.load import load_rules
+from monitor.config.types import Rules
+from monitor.demo.localserver import LocalServer, Request, Response, Route
+from monitor.demo.replay import build_feed, build_statuspage
 from monitor.pipeline import poll_source
-from monitor.replay import build_feed, build_statuspage
 from monitor.store import open_db
 from monitor.store.sources import BROKEN_AFTER_FAILURES
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_end_to_end import World
 
-from monitor.cli import main
-from monitor.config import load_rules
-from monitor.replay import build_feed
+from monitor.cli.main import main
+from monitor.config.load import load_rules
+from monitor.demo.replay import build_feed
 
 POSTS = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/"
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.errors import UserError
-from monitor.postfile import read_post
+from monitor.sources.postfile import read_post
 
 OSLO = ZoneInfo("Europe/Oslo")
 

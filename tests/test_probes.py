@@ -24,12 +24,18 @@ from probe_servers import (
     resetting_server,
 )
 
-from monitor.configtypes import MaskinportenSettings, ProbeSettings, Rules
-from monitor.localserver import Request, Response
+from monitor.config.types import MaskinportenSettings, ProbeSettings, Rules
+from monitor.demo.localserver import Request, Response
 from monitor.model import Classification, Window
-from monitor.probeplan import ProbeTarget, plan_probes
-from monitor.proberound import run_probe_round
-from monitor.probes import ProductionLookupRefused, classify_answer, classify_metadata, make_client, probe
+from monitor.probes.check import (
+    ProductionLookupRefused,
+    classify_answer,
+    classify_metadata,
+    make_client,
+    probe,
+)
+from monitor.probes.plan import ProbeTarget, plan_probes
+from monitor.probes.round import run_probe_round
 from monitor.store import open_db, outbox
 from monitor.store import probes as probe_store
 

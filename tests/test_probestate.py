@@ -7,11 +7,10 @@ from pathlib import Path
 
 from probe_servers import kommune, make_rules
 
-from monitor.configtypes import ProbeSettings
-from monitor.model import Classification, ProbeResult, Window
-from monitor.probealerts import probe_note, synthetic_change, transition_alerts
-from monitor.probestate import (
-    TargetState,
+from monitor.config.types import ProbeSettings
+from monitor.model import Classification, ProbeResult, TargetState, Window
+from monitor.probes.alerts import probe_note, synthetic_change, transition_alerts
+from monitor.probes.state import (
     Thresholds,
     Transition,
     cert_warnings_due,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from delivery_samples import make_alert
 
+from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert
 from monitor.model import Window
-from monitor.render import BODY_MAX_CHARS, render_admin, render_alert
 
 
 def test_render_alert_downtime_fields_in_norwegian() -> None:

@@ -1,4 +1,4 @@
-"""monitor.replay: the demo's step-by-step replay of the real feed and the status page."""
+"""monitor.demo.replay: the demo's step-by-step replay of the real feed and the status page."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor import replay
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
+from monitor.demo import replay
+from monitor.demo.localserver import LocalServer
 from monitor.fetch import fetch
-from monitor.localserver import LocalServer
 from monitor.sources import parse_body
 
 ATOM = SourceConfig(name="replay-atom", kind="atom", url="http://127.0.0.1/atom.xml")

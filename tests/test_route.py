@@ -1,4 +1,4 @@
-"""monitor.route: which kommuner and channels get a classified change, and why."""
+"""monitor.route.recipients: which kommuner and channels get a classified change, and why."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.config import load_rules
-from monitor.configtypes import ChannelConfig, KommuneConfig, Rules, Settings
+from monitor.config.load import load_rules
+from monitor.config.types import ChannelConfig, KommuneConfig, Rules, Settings
 from monitor.model import Alert, Category, Change, Classification, Environment, Notice
-from monitor.route import passes, route
+from monitor.route.recipients import passes, route
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import sdnotify
+from monitor.service import sdnotify
 
 
 @pytest.fixture
@@ -84,11 +84,11 @@ def test_notify_to_missing_socket_logs_once_and_never_raises(
 ) -> None:
     monkeypatch.setattr(sdnotify, "_warned", False)
     monkeypatch.setenv("NOTIFY_SOCKET", "/nonexistent/driftsvarsel/notify")
-    with caplog.at_level(logging.WARNING, logger="monitor.sdnotify"):
+    with caplog.at_level(logging.WARNING, logger="monitor.service.sdnotify"):
         assert sdnotify.watchdog() is False
         assert sdnotify.watchdog() is False
         assert sdnotify.ready() is False
-    warnings = [record for record in caplog.records if record.name == "monitor.sdnotify"]
+    warnings = [record for record in caplog.records if record.name == "monitor.service.sdnotify"]
     assert len(warnings) == 1
     assert "/nonexistent/driftsvarsel/notify" in warnings[0].getMessage()
 

@@ -1,4 +1,4 @@
-"""monitor.secrets: env:NAME and cred:NAME references, errors that never show the value."""
+"""monitor.config.secrets: env:NAME and cred:NAME references, errors that never show the value."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config.secrets import is_secret_ref, resolve_secret
 from monitor.errors import SecretError
-from monitor.secrets import is_secret_ref, resolve_secret
 
 
 def test_is_secret_ref_accepts_only_references() -> None:

@@ -3,7 +3,7 @@
 One full run with known secret values: a poll of a loopback feed, then deliveries to a Slack
 webhook that accepts, one that answers 500 (retried), one that answers 404 (dead, admin told,
 fallback used), a Slack bot, a Teams Workflows URL, email with SMTP AUTH, and a channel whose
-secret is missing. Logging is configured by `monitor.logsetup.configure_logging` at DEBUG (so
+secret is missing. Logging is configured by `monitor.service.logsetup.configure_logging` at DEBUG (so
 httpx and friends log their requests too) into a buffer. Then the log, the raw bytes of the
 database file and its -wal, and everything the receivers got are searched for every secret.
 """
@@ -19,17 +19,18 @@ from urllib.parse import quote
 
 import pytest
 
-from monitor.config import load_rules
-from monitor.configtypes import ChannelConfig, Settings
+from monitor.config.load import load_rules
+from monitor.config.types import ChannelConfig, Settings
 from monitor.deliver import SENDERS, DeliveryContext
-from monitor.localserver import LocalServer, Route
-from monitor.logsetup import configure_logging, forget_secrets
+from monitor.deliver.worker import drain
+from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
+from monitor.demo.replay import FEED_PATH, build_feed
 from monitor.model import Message
 from monitor.pipeline import poll_source
-from monitor.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.replay import FEED_PATH, build_feed
+from monitor.redact import forget_secrets
+from monitor.service.logsetup import configure_logging
 from monitor.store import open_db
-from monitor.worker import drain
 
 START = datetime(2024, 1, 29, 9, 0, tzinfo=UTC)
 SLACK_OK_PATH = "/services/T0HYGIENE/B0OK/okWebhookTOKEN7f3a9c1e5b"

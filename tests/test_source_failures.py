@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
+from monitor.demo.localserver import LocalServer, Request, Response, Route
 from monitor.fetch import fetch
-from monitor.localserver import LocalServer, Request, Response, Route
 from monitor.model import FetchResult, Notice
 from monitor.sources import SourceFormatError, parse_body
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, atom, parse_body
 from monitor.sources.htmltext import html_to_text

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.sources import SourceFormatError, atom, listing
 
 BASE = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.sources import SourceFormatError, parse_body, statusfeed, statuspage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "status"

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from probe_servers import CertificateFiles, HttpsServer, json_answer, kommune, make_ca_and_leaf, make_rules
 
-from monitor.cli import main
-from monitor.configtypes import ProbeSettings, Rules
-from monitor.localserver import Request, Response
+from monitor.cli.main import main
+from monitor.config.types import ProbeSettings, Rules
+from monitor.demo.localserver import Request, Response
 from monitor.model import Classification, Window
-from monitor.proberound import run_probe_round
-from monitor.probestatus import status_rows
+from monitor.probes.round import run_probe_round
+from monitor.probes.status import status_rows
 from monitor.store import open_db
 
 
@@ -153,8 +153,8 @@ probes:
 def test_add_probe_job_runs_rounds_for_the_daemon(
     tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles
 ) -> None:
-    from monitor.daemon import Daemon
-    from monitor.probejob import JOB_ID, add_probe_job
+    from monitor.service.daemon import Daemon
+    from monitor.service.probejob import JOB_ID, add_probe_job
     from monitor.store import probes as probe_store
 
     gateway.route("/v1", lambda request: json_answer(401, {"kode": "IM-004"}))
@@ -199,7 +199,7 @@ probes:
 def test_note_for_describes_probes_for_outage_notices(
     tmp_path: Path, gateway: HttpsServer, tls: CertificateFiles
 ) -> None:
-    from monitor.proberound import note_for
+    from monitor.probes.round import note_for
 
     rules, now = populate(tmp_path, gateway, tls.ca_file)
     note = note_for(open_db(rules.settings.database), now)

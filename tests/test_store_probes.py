@@ -7,8 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor.model import ProbeResult
-from monitor.probestate import TargetState
+from monitor.model import ProbeResult, TargetState
 from monitor.store import open_db
 from monitor.store import probes as probe_store
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_end_to_end import World
 
-from monitor.replay import build_feed
+from monitor.demo.replay import build_feed
 
 BASE = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2023/11/28/"
 OPENING, UPDATE, RESOLVED = BASE + "driftsproblemer", BASE + "driftsvarsel-oppdatering", BASE + "normal-drift"

@@ -10,8 +10,8 @@ import pytest
 
 from monitor.classify import classify
 from monitor.model import Notice
-from monitor.postfile import read_post
-from monitor.threads import Candidate, find_opening
+from monitor.route.threads import Candidate, find_opening
+from monitor.sources.postfile import read_post
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from monitor.backoff import (
+from monitor.cli.main import main
+from monitor.config.types import ChannelConfig, KommuneConfig, Rules, Settings, SmtpConfig
+from monitor.deliver.backoff import (
     BASE_SECONDS,
     CAP_SECONDS,
     MIN_SECONDS,
@@ -24,14 +26,12 @@ from monitor.backoff import (
     next_attempt,
     should_give_up,
 )
-from monitor.cli import main
-from monitor.configtypes import ChannelConfig, KommuneConfig, Rules, Settings, SmtpConfig
-from monitor.deadletter import report_dead
+from monitor.deliver.deadletter import report_dead
+from monitor.deliver.worker import RateLimiter, drain
+from monitor.demo.receivers import SlackReceiver, SmtpReceiver
 from monitor.model import DeliveryResult, Message
-from monitor.receivers import SlackReceiver, SmtpReceiver
 from monitor.store import open_db, outbox
 from monitor.store.outbox import OutboxEntry, OutboxItem
-from monitor.worker import RateLimiter, drain
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 OK = DeliveryResult(True, 200, "ok")

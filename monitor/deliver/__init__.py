@@ -1,4 +1,8 @@
-"""Delivery channels: one module per kind, each exposing `send(message, channel, context)`.
+"""Delivery: the outbox worker, rendering, dead letters, and one module per channel.
+
+`worker` claims due outbox rows and sends them; `render` turns an alert into a message;
+`deadletter` and `backoff` decide what happens after a failure. The channel modules (`slack`,
+`teams`, `mail`) each expose `send(message, channel, context)`.
 
 A sender never raises; every outcome is a `DeliveryResult`. Permanent failures (the webhook
 is gone, the bot is not in the channel, a 5xx SMTP reply) are not retried by the outbox;
@@ -7,7 +11,7 @@ retryable ones (429 with `retry_after`, 5xx, timeouts, refused connections) are.
 
 from __future__ import annotations
 
-from monitor.configtypes import ChannelKind
+from monitor.config.types import ChannelKind
 from monitor.deliver import mail, slack, teams
 from monitor.deliver.base import TIMEOUT_SECONDS, DeliveryContext, Sender, check_webhook_url
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from monitor.configtypes import ChannelConfig, Settings
+from monitor.config.types import ChannelConfig, Settings
 from monitor.model import DeliveryResult, Message
 
 #: Seconds for one delivery attempt (connect + send + answer); the outbox retries later.

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from monitor.configtypes import ChannelConfig, SmtpConfig
+from monitor.config.types import ChannelConfig, SmtpConfig
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.model import DeliveryResult, Message
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from monitor import USER_AGENT
-from monitor.configtypes import ChannelConfig
+from monitor.config.types import ChannelConfig
 from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.model import DeliveryResult, Message

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
-from monitor.configtypes import SourceConfig, SourceKind
+from monitor.config.types import SourceConfig, SourceKind
 from monitor.model import Notice
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 
 import feedparser
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, describe_body, parse_timestamp, require_body
 from monitor.sources.htmltext import html_to_text, normalise_text

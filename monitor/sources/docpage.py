@@ -18,7 +18,7 @@ from urllib.parse import quote
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, decode_text
 

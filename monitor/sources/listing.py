@@ -19,7 +19,7 @@ from urllib.parse import unquote, urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, decode_text, describe_body, parse_timestamp, require_body
 from monitor.sources.atom import unique

@@ -3,7 +3,7 @@
 The text is the minimal, sorted JSON of what a consumer's code depends on: servers, operations
 with their parameters and response schemas, and the component schemas those refer to. Prose
 (descriptions, summaries, examples) and key order are dropped, so re-serialising or rewording a
-spec changes nothing; `monitor.apidiff.spec_diff` compares two such texts.
+spec changes nothing; `monitor.docs.apidiff.spec_diff` compares two such texts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, decode_text
 

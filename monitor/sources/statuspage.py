@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.configtypes import SourceConfig
+from monitor.config.types import SourceConfig
 from monitor.model import Notice, Window
 from monitor.sources import SourceFormatError, decode_text, describe_body, parse_timestamp, require_body
 from monitor.sources.atom import unique

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from monitor.diff import StoredNotice
-from monitor.model import Alert, Change, Classification, Message, Notice
+from monitor.model import Alert, Change, Classification, Message, Notice, StoredNotice
 from monitor.store import outbox, write_transaction
 from monitor.store.codec import (
     classification_from_row,

@@ -15,8 +15,7 @@ from typing import Any, cast
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from monitor.model import Environment, ProbeResult
-from monitor.probestate import StateName, TargetState
+from monitor.model import Environment, ProbeResult, StateName, TargetState
 from monitor.store.codec import iso, iso_or_none, parse_iso, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.probes")

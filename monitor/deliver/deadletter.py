@@ -1,0 +1,155 @@
+"""What happens around a dead letter: the fallback channel and the report to the admin route.
+
+Both are queued in the outbox with stable idempotency keys, so a repeated call never queues
+twice. A report about a report (keys starting "admin:") is only logged: an admin channel that
+is down must not set off a chain of reports about reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Literal
+
+import sqlite_utils
+
+from monitor.config.types import ChannelConfig, Rules
+from monitor.model import DeliveryResult, Message
+from monitor.store import outbox
+from monitor.store.outbox import OutboxEntry, OutboxItem
+
+log = logging.getLogger(__name__)
+
+DeadReason = Literal["permanent", "gave_up", "gone"]
+ADMIN_KEY_PREFIX = "admin:"
+
+
+def enqueue_fallback(
+    db: sqlite_utils.Database, rules: Rules, item: OutboxItem, channel: ChannelConfig, now: datetime
+) -> str | None:
+    """Queue `item` for `channel.fallback` (same kommune); returns the fallback's name or None.
+
+    The fallback's key is the item's key with the channel swapped ("...|0301|epost"), so a
+    kommune that already gets the alert on that channel does not get it twice.
+    """
+    if channel.fallback is None or channel.fallback == item.channel:
+        return None
+    target = find_channel(rules, item.kommune, channel.fallback)
+    if target is None:
+        log.error(
+            "fallback channel %r of %s/%s is not configured", channel.fallback, item.kommune, item.channel
+        )
+        return None
+    entry = OutboxEntry(
+        idem_key=_swap_channel(item.idem_key, item.kommune, item.channel, target.name),
+        notice_key=item.notice_key,
+        version=item.version,
+        kommune=item.kommune,
+        channel=target.name,
+        message=item.message,
+        thread_key=None
+        if item.thread_key is None
+        else _swap_channel(item.thread_key, item.kommune, item.channel, target.name),
+    )
+    outbox.enqueue(db, [entry], now=now)
+    return target.name
+
+
+def report_dead(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    item: OutboxItem,
+    result: DeliveryResult,
+    fallback: str | None,
+    now: datetime,
+    *,
+    reason: DeadReason,
+) -> list[int]:
+    """Tell every admin channel (but the dead one) that `item` is dead; returns new outbox ids.
+
+    Keys are "admin:dead:<outbox id>|admin|<admin channel>": one report per item and channel.
+    """
+    if item.idem_key.startswith(ADMIN_KEY_PREFIX):
+        log.error(
+            "admin message %d (%s) is dead and is not reported further: %s",
+            item.id,
+            item.channel,
+            result.detail,
+        )
+        return []
+    subject, text = _describe(rules, item, result, fallback, reason)
+    entries = []
+    for channel in rules.admin:
+        if item.kommune == "admin" and channel.name == item.channel:
+            continue
+        key = f"{ADMIN_KEY_PREFIX}dead:{item.id}|admin|{channel.name}"
+        entries.append(OutboxEntry(key, None, None, "admin", channel.name, admin_message(subject, text, key)))
+    if not entries:
+        log.error("no admin channel to report dead outbox item %d to", item.id)
+    return outbox.enqueue(db, entries, now=now)
+
+
+def find_channel(rules: Rules, kommune: str, name: str) -> ChannelConfig | None:
+    """The channel `name` of kommune number `kommune` ("admin": the admin route) in `rules`."""
+    if kommune == "admin":
+        channels = rules.admin
+    else:
+        channels = next((k.channels for k in rules.kommuner if k.number == kommune), ())
+    return next((channel for channel in channels if channel.name == name), None)
+
+
+def admin_message(subject: str, text: str, key: str) -> Message:
+    """`monitor.deliver.render.render_admin`, or a plain Message when the renderer is not available."""
+    try:
+        from monitor.deliver.render import render_admin
+    except ImportError:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return Message(subject, subject, (), text, None, "", f"<{digest}@driftsvarsel.invalid>")
+    return render_admin(subject, text, key)
+
+
+def _describe(
+    rules: Rules, item: OutboxItem, result: DeliveryResult, fallback: str | None, reason: DeadReason
+) -> tuple[str, str]:
+    who = _who(rules, item.kommune)
+    channel = f"«{item.channel}» for {who}"
+    answer = f"HTTP {result.status}" if result.status is not None else "uten svar"
+    if reason == "gone":
+        subject = f"Kanalen {channel} finnes ikke lenger"
+        first = f"Kanalen {channel} er ikke lenger satt opp i rules.yaml, så meldingen ble ikke sendt."
+    elif reason == "permanent":
+        subject = f"Kanalen {channel} virker ikke"
+        first = f"Kanalen {channel} svarer {answer}: {result.detail}. Meldingen prøves ikke på nytt."
+    else:
+        subject = f"Ga opp å levere til kanalen {channel}"
+        first = (
+            f"Meldingen er ikke levert etter {item.attempts + 1} forsøk siden "
+            f"{item.created_at:%Y-%m-%d %H:%M} UTC. Siste svar: {answer}: {result.detail}."
+        )
+    rescue = (
+        f"Den er sendt til reservekanalen «{fallback}» i stedet."
+        if fallback
+        else "Ingen reservekanal er satt opp."
+    )
+    lines = [
+        first,
+        f"Melding: «{item.message.subject}» (utboks-id {item.id}).",
+        rescue,
+        f"Når kanalen er rettet: driftsvarsel outbox retry {item.id}",
+    ]
+    return subject, "\n".join(lines)
+
+
+def _who(rules: Rules, kommune: str) -> str:
+    if kommune == "admin":
+        return "administratorene"
+    name = next((k.name for k in rules.kommuner if k.number == kommune), None)
+    return f"{name} ({kommune})" if name else f"kommune {kommune}"
+
+
+def _swap_channel(key: str, kommune: str, channel: str, other: str) -> str:
+    suffix = f"|{kommune}|{channel}"
+    if key.endswith(suffix):
+        return f"{key[: -len(suffix)]}|{kommune}|{other}"
+    return f"{key}|fallback|{other}"

@@ -1,0 +1,175 @@
+"""A documentation-section or OpenAPI-spec Change → its Classification and alert text (pure).
+
+Doc and spec sources are not run through the keyword classifier: what changed is known exactly,
+so the change is an "api_change" for the API the source documents (every kommune API when the
+source names none), with a short readable diff as the alert body. `history_report` renders the
+stored versions and diffs for `driftsvarsel history`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from monitor.config.types import Rules, SourceConfig
+from monitor.docs.apidiff import DocDiff, SpecDiff, section_diff, spec_diff
+from monitor.errors import UserError
+from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
+from monitor.store.diffs import DiffKind, KeyHistory, history
+
+DOC_KINDS = ("docpage", "openapi")
+
+
+@dataclass(frozen=True)
+class DocChangeReport:
+    """Everything the pipeline needs for one doc/spec Change: classify, alert body, stored diff."""
+
+    classification: Classification
+    body: str
+    diff_kind: DiffKind
+    breaking: bool
+
+
+def describe_change(change: Change, source: SourceConfig) -> tuple[Classification, str]:
+    """The Classification of a docpage/openapi `change` and the Norwegian alert body text.
+
+    Raises ValueError for a source of another kind (those go through `classify`).
+    """
+    report = assess(change, source)
+    return report.classification, report.body
+
+
+def assess(change: Change, source: SourceConfig) -> DocChangeReport:
+    """Like `describe_change`, plus the diff kind and breaking flag to store with `record_diff`."""
+    if source.kind == "docpage":
+        return _section_report(change, source)
+    if source.kind == "openapi":
+        return _spec_report(change, source)
+    raise ValueError(f"source {source.name!r} is of kind {source.kind!r}, not one of {DOC_KINDS}")
+
+
+def _apis(source: SourceConfig) -> tuple[str, ...]:
+    return (source.api,) if source.api else (ALL_APIS,)
+
+
+def _section_report(change: Change, source: SourceConfig) -> DocChangeReport:
+    previous = change.previous if change.kind == "edited" else None
+    current = None if change.kind == "removed" else change.notice
+    if change.kind == "removed":
+        previous = change.notice
+    diff = section_diff(previous, current)
+    reason = f"dokumentasjonsendring: {_count(diff.changed, 'linje', 'linjer')} endret i «{diff.section}»"
+    classification = Classification("api_change", None, _apis(source), "unspecified", None, (reason,))
+    # A section that disappears may take a documented feature with it: treat it as breaking.
+    breaking = change.kind == "removed"
+    return DocChangeReport(classification, _section_body(diff, change), "section", breaking)
+
+
+def _section_body(diff: DocDiff, change: Change) -> str:
+    page = change.notice.title.rsplit(" – ", 1)[0]
+    heading = {
+        "new": f"Ny seksjon «{diff.section}» i dokumentasjonen for {page}",
+        "removed": f"Seksjonen «{diff.section}» er fjernet fra dokumentasjonen for {page}",
+        "edited": f"Endret seksjon «{diff.section}» i dokumentasjonen for {page}",
+    }[diff.kind]
+    if not diff.lines:  # a removed section that came back unchanged
+        return f"Seksjonen «{diff.section}» er tilbake i dokumentasjonen for {page}, med uendret tekst."
+    counts = f"({_count(diff.added, 'linje', 'linjer')} lagt til, {diff.removed} fjernet)"
+    return f"{heading} {counts}:\n{diff.text}"
+
+
+def _spec_report(change: Change, source: SourceConfig) -> DocChangeReport:
+    old_text = change.previous.text if change.kind == "edited" and change.previous is not None else ""
+    new_text = "" if change.kind == "removed" else change.notice.text
+    if change.kind == "removed":
+        old_text = change.notice.text
+    diff = spec_diff(old_text, new_text)
+    breaking, other = len(diff.breaking), len(diff.non_breaking)
+    reason = f"OpenAPI: {_count(breaking, 'brytende endring', 'brytende endringer')}, {other} ikke-brytende"
+    # A canonical text that changed without a change that reaches an operation is only info.
+    category: Category = "api_change" if diff.changes else "info"
+    environment = spec_environment([old_text, new_text])
+    classification = Classification(category, None, _apis(source), environment, None, (reason,))
+    return DocChangeReport(classification, _spec_body(diff, change), "spec", breaking > 0)
+
+
+def _spec_body(diff: SpecDiff, change: Change) -> str:
+    title = change.notice.title
+    if not diff.changes:
+        return f"OpenAPI-spesifikasjonen {title} er endret, men ikke i operasjoner, parametre eller svar."
+    counts = f"{_count(len(diff.breaking), 'brytende endring', 'brytende endringer')}, "
+    counts += f"{len(diff.non_breaking)} ikke-brytende"
+    return f"OpenAPI-spesifikasjonen {title} er endret: {counts}.\n" + "\n".join(diff.summary_lines())
+
+
+def spec_environment(canonical_texts: Sequence[str]) -> Environment:
+    """ "prod", "test" or "both" from the servers of the given canonical spec texts; else "unspecified"."""
+    found: set[str] = set()
+    for text in canonical_texts:
+        if not text.strip():
+            continue
+        for url in json.loads(text).get("servers", []):
+            host = urlsplit(url).hostname or ""
+            found.add("test" if "test" in host or host.endswith("sits.no") else "prod")
+    if found == {"prod", "test"}:
+        return "both"
+    return "prod" if found == {"prod"} else "test" if found == {"test"} else "unspecified"
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None = None) -> str:
+    """The `driftsvarsel history` text for `target` (notice key/id/URL, doc URL, source or API id).
+
+    Raises UserError when nothing stored matches `target`.
+    """
+    api_sources = [s.name for s in rules.sources if s.api == target] if rules is not None else []
+    histories = history(db, target, api_sources=api_sources)
+    if not histories:
+        raise UserError(
+            f"nothing stored matches {target!r}: give a notice key ('<source>:<notice id>'), a notice id "
+            "or documentation URL, a source name, or an API id (with --rules); "
+            "see `driftsvarsel history --help`"
+        )
+    return "\n\n".join(format_history(entry) for entry in histories)
+
+
+def _version_diff(previous: Notice, current: Notice) -> list[str]:
+    """What changed between two stored versions of a notice: the title, then the text lines."""
+    lines = []
+    if previous.title != current.title:
+        lines += [f"- tittel: {previous.title}", f"+ tittel: {current.title}"]
+    changed = section_diff(previous, current)
+    more = [f"… ({changed.omitted} linjer til)"] if changed.omitted else []
+    return lines + [line for line in changed.lines if line[:1] in "+-" and line[1:].strip()] + more
+
+
+def format_history(entry: KeyHistory) -> str:
+    """One notice's versions, each with its time, change kind, category and stored diff."""
+    title = entry.versions[-1].notice.title if entry.versions else ""
+    lines = [entry.key, f"  {title}"] if title else [entry.key]
+    previous = None
+    for version in entry.versions:
+        category = f"  [{version.classification.category}]" if version.classification else ""
+        stamp = version.seen_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"  v{version.version}  {stamp}  {version.change_kind}{category}")
+        stored = entry.diffs_of(version.version)
+        for diff in stored:
+            if diff.change_kind == "removed":
+                lines.append(f"  removed  {diff.created_at.strftime('%Y-%m-%d %H:%M UTC')}")
+            lines.extend(f"      {line}" for line in diff.text.splitlines())
+        if not stored and previous is not None:
+            # Notices (feed posts, incidents) keep every version; their diff is made when shown.
+            lines.extend(f"      {line}" for line in _version_diff(previous, version.notice))
+        previous = version.notice
+    if entry.versions and entry.versions[-1].removed_at is not None:
+        removed_at = entry.versions[-1].removed_at.strftime("%Y-%m-%d %H:%M UTC")
+        if not any(diff.change_kind == "removed" for diff in entry.diffs):
+            lines.append(f"  removed  {removed_at}")
+    return "\n".join(lines)

@@ -1,0 +1,201 @@
+"""Probe transitions → alerts for the kommuner using that API, in Norwegian (pure).
+
+An outage or recovery becomes a synthetic notice (source "probe", notice_id
+"probe:<api>:<env>:<transition id>", category downtime/resolved, planned False) so the normal
+renderer and outbox carry it like any other alert. Certificate warnings go to the admin route.
+`probe_note` is the line the lead adds to a notice alert announcing an outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from monitor.config.types import Rules
+from monitor.deliver.render import message_id_for, render_admin, render_alert
+from monitor.model import (
+    ALL_APIS,
+    Alert,
+    Change,
+    Classification,
+    Environment,
+    Message,
+    Notice,
+    TargetState,
+    Window,
+)
+from monitor.probes.plan import MASKINPORTEN, display_name
+from monitor.probes.state import Transition
+from monitor.route.recipients import route
+
+OSLO = ZoneInfo("Europe/Oslo")
+SOURCE = "probe"
+STATUS_LINK = "https://status.skatteetaten.no/"
+NOT_ANNOUNCED = "ikke varslet av Skatteetaten"
+#: Pseudo-api for our own Maskinporten client certificate (expiry warnings only).
+CLIENT_CERTIFICATE = "maskinporten-klient"
+
+
+@dataclass(frozen=True)
+class AdminMessage:
+    """A message for one admin channel; `idem_key` makes queueing it idempotent."""
+
+    channel: str
+    idem_key: str
+    message: Message
+
+
+def label(api: str, environment: str) -> str:
+    """The display label, e.g. "Inntekt API (prod)"."""
+    return f"{display_name(api)} ({environment})"
+
+
+def notice_id(transition: Transition) -> str:
+    return f"probe:{transition.api}:{transition.environment}:{transition.id}"
+
+
+def transition_alerts(transitions: Sequence[Transition], rules: Rules) -> list[tuple[Alert, Message]]:
+    """One (Alert, Message) per channel `monitor.route.recipients.route` picks, for every transition with
+    `alert` set: the kommuner using the API (all of them for Maskinporten), admin as fallback.
+    A recovery is threaded under the outage alert sent to the same channel."""
+    alerts: list[tuple[Alert, Message]] = []
+    for transition in transitions:
+        if not transition.alert:
+            continue
+        change, classification = synthetic_change(transition)
+        for alert in route(change, classification, rules):
+            alerts.append(_with_message(transition, alert))
+    return alerts
+
+
+def synthetic_change(transition: Transition) -> tuple[Change, Classification]:
+    """The synthetic notice and its classification describing `transition`."""
+    name = label(transition.api, transition.environment)
+    since = _clock(transition.since, transition.at)
+    apis = (ALL_APIS,) if transition.api == MASKINPORTEN else (transition.api,)
+    if transition.kind == "recovery":
+        title = f"{name} svarer normalt igjen"
+        text = (
+            f"Helseproben får normale svar fra {name} igjen. Det var nede fra {since} til "
+            f"{_clock(transition.at, transition.at)} ({_duration(transition.since, transition.at)})."
+        )
+        window = Window(_local(transition.since), _local(transition.at))
+        classification = Classification("resolved", None, apis, _env(transition), window, ("helseprobe",))
+    else:
+        what = (
+            "er feilkonfigurert eller feil adressert"
+            if transition.state == "misconfigured"
+            else "svarer ikke"
+        )
+        title = f"{name} {what} – {NOT_ANNOUNCED}"
+        text = f"Helseproben har feilet siden {since}. Siste svar: {transition.detail}."
+        if transition.kind == "overrun":
+            title = f"{name} er fortsatt nede etter varslet nedetid – {NOT_ANNOUNCED}"
+            text += " Skatteetaten varslet nedetid, men det varslede tidsrommet er over."
+        else:
+            text += " Skatteetaten har ikke varslet nedetid for dette API-et nå."
+        if transition.api == MASKINPORTEN:
+            text += " Alle API-ene trenger tokens fra Maskinporten."
+        window = Window(_local(transition.since), None)
+        reasons = (f"helseprobe: {transition.detail}", NOT_ANNOUNCED)
+        classification = Classification("downtime", False, apis, _env(transition), window, reasons)
+    notice = Notice(SOURCE, notice_id(transition), title, text, STATUS_LINK, published=transition.at)
+    return Change("new", notice, 1), classification
+
+
+def _env(transition: Transition) -> Environment:
+    return "test" if transition.environment == "test" else "prod"
+
+
+def _with_message(transition: Transition, alert: Alert) -> tuple[Alert, Message]:
+    if transition.kind == "recovery" and transition.opening_id is not None:
+        opening = f"probe:{transition.api}:{transition.environment}:{transition.opening_id}"
+        alert = replace(alert, thread_key=f"{SOURCE}:{opening}#v1|{alert.kommune_number}|{alert.channel}")
+    in_reply_to = message_id_for(alert.thread_key) if alert.thread_key else None
+    return alert, render_alert(alert, in_reply_to=in_reply_to)
+
+
+def cert_warning_messages(
+    rules: Rules, api: str, environment: str, host: str, expires: datetime, days: int, now: datetime
+) -> list[AdminMessage]:
+    """A warning to every admin channel that `host`'s TLS certificate expires within `days` days.
+
+    For api CLIENT_CERTIFICATE, `host` names our own Maskinporten certificate instead.
+    """
+    left = max((expires - now).days, 0)
+    if api == CLIENT_CERTIFICATE:
+        subject = f"Virksomhetssertifikatet for Maskinporten utløper om {left} dager"
+        consequence = "Fornyes det ikke, får den autentiserte helseproben ikke lenger token."
+        what = f"virksomhetssertifikatet ({host})"
+    else:
+        subject = f"TLS-sertifikatet til {host} utløper om {left} dager"
+        consequence = "Fornyes det ikke, vil kall mot API-et feile."
+        what = f"sertifikatet til {host}"
+    text = (
+        f"Helseproben for {label(api, environment)} ser at {what} utløper {_clock(expires, now)} "
+        f"(varsel {days} dager før). {consequence}"
+    )
+    key = f"probe:cert:{api}:{environment}:{expires:%Y%m%dT%H%M}:{days}"
+    messages = []
+    for channel in rules.admin:
+        idem_key = f"{key}|admin|{channel.name}"
+        messages.append(AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key)))
+    return messages
+
+
+def probe_note(
+    api_list: Sequence[str],
+    states: Sequence[TargetState],
+    *,
+    now: datetime | None = None,
+    environment: str = "unspecified",
+) -> str | None:
+    """What the probes see now for the notice's APIs ("*": all, Maskinporten included) in the
+    notice's environment ("both"/"unspecified": every environment), or None when no probe covers
+    them. Times are Oslo clock times, with the date unless it is `now`'s day.
+
+    "Helseprobene ser nå: Inntekt API (prod) nede siden 10:02; Inntekt API (test) svarer normalt."
+    """
+    environments = {"prod", "test"} if environment in ("both", "unspecified") else {environment}
+    wanted = [
+        state
+        for state in states
+        if (ALL_APIS in api_list or state.api in api_list)
+        and state.state != "unknown"
+        and state.environment in environments
+    ]
+    if not wanted:
+        return None
+    parts = [f"{label(state.api, state.environment)} {_state_text(state, now)}" for state in wanted]
+    return "Helseprobene ser nå: " + "; ".join(parts) + "."
+
+
+def _state_text(state: TargetState, now: datetime | None) -> str:
+    since = f" siden {_clock(state.since, now)}" if state.since is not None else ""
+    if state.state == "up":
+        return "svarer normalt"
+    if state.state == "misconfigured":
+        return f"feilkonfigurert{since}"
+    return f"nede{since}"
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(OSLO):%Y-%m-%dT%H:%M}"
+
+
+def _clock(moment: datetime | None, now: datetime | None = None) -> str:
+    """Oslo clock time: "10:02" on `now`'s day, else "26.11. 10:02"."""
+    if moment is None:
+        return "ukjent tid"
+    local = moment.astimezone(OSLO)
+    if now is not None and now.astimezone(OSLO).date() == local.date():
+        return f"{local:%H:%M}"
+    return f"{local:%d.%m. %H:%M}"
+
+
+def _duration(start: datetime, end: datetime) -> str:
+    minutes = max(int((end - start).total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} t {minutes} min" if hours else f"{minutes} min"

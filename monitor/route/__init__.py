@@ -1,0 +1,6 @@
+"""Who gets an alert: classification + rules → alerts per kommune and channel, and incident threads.
+
+`recipients.route` maps a classified change to alerts (with the reason each kommune gets it);
+`threads` matches a follow-up or resolution to the incident it belongs to (pure); `incidents`
+adds the recent history that matching needs from the store. Nothing here renders or sends.
+"""

@@ -1,0 +1,117 @@
+"""Which kommuner and channels get a classified change, and why (pure; no I/O).
+
+Routing rules:
+- `classification.apis == ("*",)` (all delingstjenester, or a shared dependency such as
+  Maskinporten): every kommune.
+- `()` (only other APIs, or none): no kommune; the admin route gets it.
+- otherwise: every kommune whose APIs (from its rettighetspakker plus explicit `apis`) intersect.
+  A kommune with `apis: ["*"]` gets every notice that concerns at least one kommune API.
+- Filters, first on the kommune, then on each channel: `categories` keeps only those categories;
+  `environments` lists prod and/or test and drops only notices for the *other* environment, so
+  a `[prod]` channel still gets notices for "both" and for an unspecified environment (most
+  notices do not say, and missing an outage is worse than one extra message).
+- Admin route: an admin channel without a `categories` filter gets every notice that reached no
+  kommune channel at all (so nothing falls on the floor). An admin channel with a `categories`
+  filter gets every notice in those categories, whether kommuner got it or not.
+"""
+
+from __future__ import annotations
+
+from monitor.catalogue import apis as catalogue
+from monitor.config.types import ChannelConfig, KommuneConfig, Rules
+from monitor.model import ALL_APIS, Alert, Category, Change, Classification, Environment
+
+ADMIN_NUMBER = "admin"
+ADMIN_NAME = "Administrator"
+ALL_SERVICES_WHY = "Alle delingstjenester"
+
+
+def route(change: Change, classification: Classification, rules: Rules) -> list[Alert]:
+    """One Alert per (kommune, channel) that should get this change, then the admin route's alerts.
+
+    Keys are unique: "<source>:<notice_id>#v<version>|<kommune number or 'admin'>|<channel>".
+    """
+    alerts: list[Alert] = []
+    for kommune in rules.kommuner:
+        why = kommune_why(kommune, classification.apis)
+        if not why or not passes(kommune.categories, kommune.environments, classification):
+            continue
+        for channel in kommune.channels:
+            if passes(channel.categories, channel.environments, classification):
+                alerts.append(_alert(change, classification, kommune.number, kommune.name, channel, why))
+    for channel in rules.admin:
+        if channel.categories is None and alerts:
+            continue
+        if passes(channel.categories, channel.environments, classification):
+            why = _admin_why(channel, classification, reached_kommuner=bool(alerts))
+            alerts.append(_alert(change, classification, ADMIN_NUMBER, ADMIN_NAME, channel, why))
+    return alerts
+
+
+def passes(
+    categories: frozenset[Category] | None,
+    environments: frozenset[Environment] | None,
+    classification: Classification,
+) -> bool:
+    """True when a filter lets the classification through (None means no filter)."""
+    if categories is not None and classification.category not in categories:
+        return False
+    if environments is not None and classification.environment in ("prod", "test"):
+        return classification.environment in environments
+    return True
+
+
+def kommune_api_reasons(kommune: KommuneConfig) -> dict[str, str]:
+    """API id (or "*") → why this kommune has it, in Norwegian, for alerts and `rules explain`."""
+    reasons: dict[str, str] = {}
+    if ALL_APIS in kommune.apis:
+        return {ALL_APIS: "alle API-er (apis: '*' i regelfila)"}
+    for api, pakker in catalogue.apis_for(kommune.rettighetspakker).items():
+        word = "rettighetspakke" if len(pakker) == 1 else "rettighetspakker"
+        reasons[api] = f"{catalogue.api_display_name(api)} ({word} {', '.join(pakker)})"
+    for api in kommune.apis:
+        reasons.setdefault(api, f"{catalogue.api_display_name(api)} (oppført under apis i regelfila)")
+    return dict(sorted(reasons.items()))
+
+
+def kommune_why(kommune: KommuneConfig, apis: tuple[str, ...]) -> tuple[str, ...]:
+    """Why `kommune` gets a notice about `apis`, one line per matching API; () when it does not."""
+    if not apis:
+        return ()
+    if apis == (ALL_APIS,):
+        return (ALL_SERVICES_WHY,)
+    reasons = kommune_api_reasons(kommune)
+    if ALL_APIS in reasons:
+        return tuple(f"{catalogue.api_display_name(api)} ({reasons[ALL_APIS]})" for api in apis)
+    return tuple(reasons[api] for api in apis if api in reasons)
+
+
+def _admin_why(
+    channel: ChannelConfig, classification: Classification, *, reached_kommuner: bool
+) -> tuple[str, ...]:
+    if channel.categories is not None:
+        return (f"Administratorkanalen abonnerer på kategorien {classification.category}",)
+    if not classification.apis:
+        return ("Gjelder ingen av kommunenes API-er",)
+    return ("Ingen kommune fikk dette varselet (filtrert bort eller ingen abonnent)",)
+
+
+def _alert(
+    change: Change,
+    classification: Classification,
+    number: str,
+    name: str,
+    channel: ChannelConfig,
+    why: tuple[str, ...],
+) -> Alert:
+    notice = change.notice
+    key = f"{notice.source}:{notice.notice_id}#v{change.version}|{number}|{channel.name}"
+    return Alert(
+        key=key,
+        kommune_number=number,
+        kommune_name=name,
+        channel=channel.name,
+        change=change,
+        classification=classification,
+        why=why,
+    )
