@@ -23,7 +23,7 @@ from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
-from monitor.deliver.worker import drain
+from monitor.deliver.worker import DrainStats, drain
 from monitor.diff import diff, suspicious_shrink
 from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
@@ -296,16 +296,26 @@ def report_to_admin(
     outbox.enqueue_admin(db, items, now)
 
 
+@dataclass(frozen=True)
+class PollOnce:
+    """What `poll --once` did: one report per source polled, then the delivery totals (None with
+    `deliver=False`) and the items still waiting in the outbox."""
+
+    reports: tuple[PollReport, ...]
+    delivery: DrainStats | None
+    waiting: int
+
+
 def poll_once(
     rules_path: Path,
     *,
     only: Sequence[str] | None = None,
     deliver: bool = True,
     now_fn: Callable[[], datetime] | None = None,
-) -> str:
+) -> PollOnce:
     """`driftsvarsel poll --once`: poll every enabled source (or `only`), then drain the outbox.
 
-    Returns a short summary for people. Raises ConfigError for a bad rules file.
+    Raises ConfigError for a bad rules file, UserError for an unknown source name.
     """
     clock = now_fn or utcnow
     rules = load_rules(rules_path)
@@ -315,26 +325,25 @@ def poll_once(
         raise UserError(f"{rules.path}: no source named {', '.join(unknown)} (sources: {names})")
     db = open_db(rules.settings.database)
     vocabulary = load_vocabulary(rules.vocabulary)
-    lines = []
+    reports = []
     for source in rules.sources:
         if not source.enabled or (only and source.name not in only):
             continue
         now = clock()
-        report = poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
-        detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
-        lines.append(f"{source.name}: {report.outcome} ({detail})")
+        reports.append(
+            poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
+        )
+    totals = None
     if deliver:
-        sent = retried = dead = 0
+        totals = DrainStats()
         while True:  # drain until nothing more is due now (a round sends at most 100)
             stats = drain(db, rules, now_fn=clock)
-            sent, retried, dead = sent + stats.sent, retried + stats.retried, dead + stats.dead
+            totals = DrainStats(
+                totals.sent + stats.sent, totals.retried + stats.retried, totals.dead + stats.dead
+            )
             if stats.sent + stats.retried + stats.dead == 0:
                 break
-        waiting = outbox.depth(db).get("pending", 0)
-        lines.append(
-            f"delivery: {sent} sent, {retried} to retry, {dead} dead, {waiting} waiting in the outbox"
-        )
-    return "\n".join(lines)
+    return PollOnce(tuple(reports), totals, outbox.depth(db).get("pending", 0))
 
 
 def utcnow() -> datetime:

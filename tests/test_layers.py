@@ -11,11 +11,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
-FOUNDATION = {"errors", "model", "redact", "catalogue", "monitor"}  # "monitor": USER_AGENT, __version__
+# "monitor": USER_AGENT, __version__; "localtime": how every command shows a time (Europe/Oslo + offset)
+FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "model": set(),
     "redact": set(),
+    "localtime": set(),
     "catalogue": set(),
     "classify": {"errors", "model"},
     "config": FOUNDATION | {"classify"},

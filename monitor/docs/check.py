@@ -18,6 +18,7 @@ import sqlite_utils
 from monitor.config.types import Rules, SourceConfig
 from monitor.docs.apidiff import DocDiff, SpecDiff, section_diff, spec_diff
 from monitor.errors import UserError
+from monitor.localtime import local_iso, local_time
 from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
 
@@ -129,6 +130,47 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
 
     Raises UserError when nothing stored matches `target`.
     """
+    return "\n\n".join(format_history(entry) for entry in _histories(db, target, rules))
+
+
+def history_json(db: sqlite_utils.Database, target: str, rules: Rules | None = None) -> dict[str, object]:
+    """The `history --json` shape (README, "JSON output"). Raises UserError like `history_report`."""
+    return {
+        "target": target,
+        "notices": [
+            {
+                "key": entry.key,
+                "title": entry.versions[-1].notice.title if entry.versions else None,
+                "removed_at": local_iso(entry.versions[-1].removed_at) if entry.versions else None,
+                "versions": [
+                    {
+                        "version": version.version,
+                        "seen_at": local_iso(version.seen_at),
+                        "change_kind": version.change_kind,
+                        "category": version.classification.category if version.classification else None,
+                        "title": version.notice.title,
+                        "text": version.notice.text,
+                    }
+                    for version in entry.versions
+                ],
+                "diffs": [
+                    {
+                        "version": diff.version,
+                        "change_kind": diff.change_kind,
+                        "kind": diff.kind,
+                        "breaking": diff.breaking,
+                        "created_at": local_iso(diff.created_at),
+                        "text": diff.text,
+                    }
+                    for diff in entry.diffs
+                ],
+            }
+            for entry in _histories(db, target, rules)
+        ],
+    }
+
+
+def _histories(db: sqlite_utils.Database, target: str, rules: Rules | None) -> list[KeyHistory]:
     api_sources = [s.name for s in rules.sources if s.api == target] if rules is not None else []
     histories = history(db, target, api_sources=api_sources)
     if not histories:
@@ -137,7 +179,7 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
             "or documentation URL, a source name, or an API id (with --rules); "
             "see `driftsvarsel history --help`"
         )
-    return "\n\n".join(format_history(entry) for entry in histories)
+    return histories
 
 
 def _version_diff(previous: Notice, current: Notice) -> list[str]:
@@ -157,19 +199,19 @@ def format_history(entry: KeyHistory) -> str:
     previous = None
     for version in entry.versions:
         category = f"  [{version.classification.category}]" if version.classification else ""
-        stamp = version.seen_at.strftime("%Y-%m-%d %H:%M UTC")
+        stamp = local_time(version.seen_at)
         lines.append(f"  v{version.version}  {stamp}  {version.change_kind}{category}")
         stored = entry.diffs_of(version.version)
         for diff in stored:
             if diff.change_kind == "removed":
-                lines.append(f"  removed  {diff.created_at.strftime('%Y-%m-%d %H:%M UTC')}")
+                lines.append(f"  removed  {local_time(diff.created_at)}")
             lines.extend(f"      {line}" for line in diff.text.splitlines())
         if not stored and previous is not None:
             # Notices (feed posts, incidents) keep every version; their diff is made when shown.
             lines.extend(f"      {line}" for line in _version_diff(previous, version.notice))
         previous = version.notice
     if entry.versions and entry.versions[-1].removed_at is not None:
-        removed_at = entry.versions[-1].removed_at.strftime("%Y-%m-%d %H:%M UTC")
+        removed_at = local_time(entry.versions[-1].removed_at)
         if not any(diff.change_kind == "removed" for diff in entry.diffs):
             lines.append(f"  removed  {removed_at}")
     return "\n".join(lines)

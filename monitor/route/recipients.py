@@ -17,6 +17,8 @@ Routing rules:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from monitor.catalogue import apis as catalogue
 from monitor.config.types import ChannelConfig, KommuneConfig, Rules
 from monitor.model import ALL_APIS, Alert, Category, Change, Classification, Environment
@@ -54,11 +56,20 @@ def passes(
     classification: Classification,
 ) -> bool:
     """True when a filter lets the classification through (None means no filter)."""
+    return blocked_by(categories, environments, classification) is None
+
+
+def blocked_by(
+    categories: frozenset[Category] | None,
+    environments: frozenset[Environment] | None,
+    classification: Classification,
+) -> Literal["category", "environment"] | None:
+    """Which filter stops the classification ("category" or "environment"), or None if it passes."""
     if categories is not None and classification.category not in categories:
-        return False
+        return "category"
     if environments is not None and classification.environment in ("prod", "test"):
-        return classification.environment in environments
-    return True
+        return None if classification.environment in environments else "environment"
+    return None
 
 
 def kommune_api_reasons(kommune: KommuneConfig) -> dict[str, str]:
