@@ -4,7 +4,6 @@ the local Slack (webhook and bot), Teams and SMTP stand-ins; each receiver's ans
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,9 +89,9 @@ def test_notify_test_reports_a_refusal_and_exits_1(world: World, capsys: pytest.
 
 
 def test_notify_test_with_a_missing_secret_fails_that_channel_only(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    del os.environ["E2E_OSLO_SLACK"]
+    monkeypatch.delenv("E2E_OSLO_SLACK")
     assert notify(world, "--kommune", "0301") == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(
