@@ -101,7 +101,8 @@ def test_rules_test_text_names_the_skipped_with_reasons(
         "    -> 1103 Stavanger / teams: Inntekt API (oppført under apis i regelfila)",
         "    -> 1103 Stavanger / epost: Inntekt API (oppført under apis i regelfila)",
         "  får det ikke:",
-        "    -- 0301 Oslo / epost: kanalfilter: kategorien api_change er ikke blant downtime, error, resolved",
+        "    -- 0301 Oslo / epost: kanalfilter: kategorien api_change er ikke blant "
+        "downtime, error, resolved",
         "    -- 5501 Tromsø: kommunen bruker ingen av API-ene inntekt",
         "    -- admin Administrator / drift: administratorkanalen uten kategorifilter får bare varsler "
         "ingen kommune fikk",
