@@ -32,6 +32,7 @@ from monitor.config.types import ChannelConfig, Rules
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.errors import UserError
+from monitor.localtime import local_time
 from monitor.model import DeliveryResult
 from monitor.store import outbox, write_transaction
 from monitor.store.outbox import OutboxItem
@@ -185,7 +186,9 @@ def _settle(
     started = item.requeued_at or item.created_at
     if not result.permanent and not should_give_up(started, now, rules.settings.give_up_hours):
         when = next_attempt(item.attempts + 1, now, retry_after=result.retry_after, rng=rng)
-        log.warning("delivery of %s failed, retry at %s: %s", where, f"{when:%H:%M:%S}", result.detail)
+        log.warning(
+            "delivery of %s failed, retry at %s: %s", where, local_time(when, seconds=True), result.detail
+        )
         outbox.mark_retry(db, item.id, result, when, now)
         return "retried"
     log.error("delivery of %s is dead: %s", where, result.detail)
