@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Watches Skatteetaten's driftsvarsler and alerts the kommuner that use the affected APIs."
         ),
+        epilog="Exit codes: 0 all well, 1 error, 2 usage; poll/probe --once add 4 (a source failed), "
+        "8 (an API is down), 16 (a delivery failed); 141 when stdout closed early. Times are "
+        "Europe/Oslo with the UTC offset. README: Exit codes, JSON output.",
     )
     parser.add_argument("--version", action="version", version=f"driftsvarsel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
