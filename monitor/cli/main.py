@@ -192,6 +192,9 @@ def _add_rules(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     default = "default: $DRIFTSVARSEL_RULES, ./rules.yaml, /etc/driftsvarsel/rules.yaml"
     check = actions.add_parser("check", help="report every problem in the rules file (exit 1 if any)")
     check.add_argument("file", nargs="?", type=Path, help=f"rules file ({default})")
+    check.add_argument(
+        "--offline", action="store_true", help="do not resolve env:/cred: references (a file for elsewhere)"
+    )
     check.set_defaults(handler=_rules_check)
     explain = actions.add_parser("explain", help="which APIs a kommune follows, why, and its channels")
     explain.add_argument("file", nargs="?", type=Path, help=f"rules file ({default})")
@@ -207,7 +210,7 @@ def _rules_check(args: argparse.Namespace) -> int:
     from monitor.cli.rules import check_report
     from monitor.config.load import default_rules_path
 
-    ok, lines = check_report(args.file or default_rules_path())
+    ok, lines = check_report(args.file or default_rules_path(), offline=args.offline)
     print("\n".join(lines))
     return 0 if ok else 1
 

@@ -7,24 +7,39 @@ those lazily: the CLI can still check rules without them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from monitor.catalogue import apis as catalogue
 from monitor.config.load import load_rules, summarize
+from monitor.config.secretcheck import locate_secret, unresolved_secrets
 from monitor.config.types import ChannelConfig, Rules
 from monitor.errors import ConfigError, UserError
 from monitor.model import ALL_APIS, Change
 from monitor.route.recipients import kommune_api_reasons, route
 
 
-def check_report(path: Path) -> tuple[bool, list[str]]:
-    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line."""
+def check_report(
+    path: Path, *, offline: bool = False, locate: Callable[[str], object] = locate_secret
+) -> tuple[bool, list[str]]:
+    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line.
+
+    Unless `offline`, every env:/cred: reference must also resolve (`locate` raises SecretError).
+    """
     try:
         rules = load_rules(path)
     except ConfigError as error:
-        count = len(error.problems)
-        return False, [*error.problems, f"{path}: {count} problem{'s' if count != 1 else ''}"]
-    return True, [f"{path}: OK ({summarize(rules)})"]
+        return False, [*error.problems, _count_line(path, len(error.problems))]
+    if offline:
+        return True, [f"{path}: OK ({summarize(rules)}; secrets not checked: --offline)"]
+    missing = [problem.located(path) for problem in unresolved_secrets(rules, locate)]
+    if missing:
+        return False, [*missing, _count_line(path, len(missing))]
+    return True, [f"{path}: OK ({summarize(rules)}; every secret reference resolves)"]
+
+
+def _count_line(path: Path, count: int) -> str:
+    return f"{path}: {count} problem{'s' if count != 1 else ''}"
 
 
 def explain_kommune(rules: Rules, number: str) -> list[str]:
