@@ -47,3 +47,24 @@ def test_demo_replays_delivers_to_every_kommune_and_shows_probe_history(tmp_path
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
     )
     assert listing.returncode == 0, listing.stderr
+
+
+def test_demo_without_aiosmtpd_says_how_to_install_it(tmp_path: Path) -> None:
+    # As on a machine where only `pip install .` ran: the import of aiosmtpd fails.
+    code = (
+        "import sys; sys.modules['aiosmtpd'] = None\n"
+        "from monitor.cli import main\n"
+        f"sys.exit(main(['demo', '--state-dir', {str(tmp_path / 'demo')!r}]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("Error: the demo needs aiosmtpd")
+    assert "pip install '.[demo]'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "demo").exists()
