@@ -45,3 +45,8 @@ def test_unit_load_credential_names_match_the_example_rules() -> None:
     probe_credentials = {defaults.key_credential, defaults.certificate_credential}
     assert referenced == {"smtp-password", "bergen-teams-webhook"}
     assert loaded == referenced | probe_credentials
+
+
+def test_gitignore_keeps_the_demo_directory_out() -> None:
+    lines = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "driftsvarsel-demo/" in lines
