@@ -163,3 +163,18 @@ def test_cli_rules_check_reports_missing_secrets_and_exits_1(tmp_path: Path) -> 
     ]
     offline = run("--offline")
     assert offline.returncode == 0 and "secrets not checked: --offline" in offline.stdout
+
+
+def test_secret_uses_include_the_maskinporten_credentials_when_enabled(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    probes = (
+        "probes:\n  environments: [test]\n  maskinporten:\n    enabled: true\n"
+        "    client_id: 00000000-0000-0000-0000-000000000000\n    key_credential: mp-key.pem\n"
+    )
+    path.write_text(RULES + probes, encoding="utf-8")
+    uses = secret_uses(load_rules(path, environ={}))
+    assert [(use.line, use.path, use.ref) for use in uses if use.path.startswith("probes")] == [
+        # The certificate keeps its default name, so it points at the line that enables the probe.
+        (21, "probes.maskinporten.certificate_credential", "cred:maskinporten-cert.pem"),
+        (23, "probes.maskinporten.key_credential", "cred:mp-key.pem"),
+    ]

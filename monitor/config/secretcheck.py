@@ -90,7 +90,9 @@ def secret_uses(rules: Rules) -> list[SecretUse]:
             name = getattr(maskinporten, key)
             path = f"probes.maskinporten.{key}"
             if name:
-                uses.append(SecretUse(f"{CRED_PREFIX}{name}", path, _line(lines, path)))
+                # A default credential name is not written in the file: point at `enabled: true`.
+                line = _line(lines, path, "probes.maskinporten.enabled")
+                uses.append(SecretUse(f"{CRED_PREFIX}{name}", path, line))
     return sorted(uses, key=lambda use: use.line)
 
 
@@ -201,5 +203,6 @@ def _scalar_lines(path: Path) -> dict[str, int]:
     return {where: node.start_mark.line + 1 for node, where in scalars(root)}
 
 
-def _line(lines: dict[str, int], path: str) -> int:
-    return lines.get(path, 0)
+def _line(lines: dict[str, int], *paths: str) -> int:
+    """The line of the first of `paths` written in the file (1 when none is)."""
+    return next((lines[path] for path in paths if path in lines), 1)
