@@ -178,3 +178,32 @@ def test_secret_uses_include_the_maskinporten_credentials_when_enabled(tmp_path:
         (21, "probes.maskinporten.certificate_credential", "cred:maskinporten-cert.pem"),
         (23, "probes.maskinporten.key_credential", "cred:mp-key.pem"),
     ]
+
+
+def test_daemon_health_and_admin_text_name_channels_and_count_the_rest(tmp_path: Path) -> None:
+    from monitor.service.secretwatch import admin_text, broken_channels, health
+
+    numbers = ("0301", "4601", "5501", "1103", "3301", "4204", "5001")
+    kommuner = "".join(
+        f'  - kommunenummer: "{number}"\n    rettighetspakker: [kommuneForeldrebetaling]\n'
+        f"    channels:\n      - {{name: epost, kind: email, to: [drift@k{number}.example]}}\n"
+        for number in numbers
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES.split("kommuner:")[0] + "kommuner:\n" + kommuner, encoding="utf-8")
+    rules = load_rules(path, environ={})
+    (problem,) = unresolved_secrets(rules, lambda ref: resolve_secret(ref, environ={}))
+    assert sorted(broken_channels([problem])) == [(number, "epost") for number in sorted(numbers)]
+
+    healthy, text = health((True, "ok: last good poll 1m ago"), [problem])
+    assert not healthy
+    assert text == (
+        "degraded: secret missing: cred:smtp-password (settings.smtp.password; channels "
+        "0301/epost, 4601/epost, 5501/epost, 1103/epost, 3301/epost and 2 more)\nok: last good poll 1m ago"
+    )
+    assert health((True, "ok"), []) == (True, "ok")
+    subject, body = admin_text(rules, [problem])
+    assert subject == "1 hemmelighet i rules.yaml kan ikke leses"
+    assert f"- cred:smtp-password ({path}:5, settings.smtp.password)" in body
+    assert "  kanalen «epost» for Oslo (0301): varsler har ingen reservekanal\n" in body
+    assert body.count("har ingen reservekanal") == 5 and "  og 2 kanaler til" in body

@@ -24,6 +24,9 @@ from monitor.store.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
+#: An SMTP password serves every email channel: name the first few, count the rest.
+LISTED_CHANNELS = 5
+
 
 def check_secrets(db: sqlite_utils.Database, rules: Rules, now: datetime) -> list[SecretProblem]:
     """Resolve every reference of `rules`; log and tell the admin route about the missing ones."""
@@ -74,7 +77,9 @@ def health(base: tuple[bool, str], problems: Sequence[SecretProblem]) -> tuple[b
         return base
     parts = []
     for problem in problems:
-        where = ", ".join(f"{kommune}/{channel}" for kommune, channel in problem.use.channels)
+        channels = [f"{kommune}/{channel}" for kommune, channel in problem.use.channels]
+        more = len(channels) - LISTED_CHANNELS
+        where = ", ".join(channels[:LISTED_CHANNELS]) + (f" and {more} more" if more > 0 else "")
         parts.append(f"{problem.use.ref} ({problem.use.path}{'; channels ' + where if where else ''})")
     return False, f"degraded: secret missing: {'; '.join(parts)}\n{base[1]}"
 
@@ -92,11 +97,14 @@ def admin_text(rules: Rules, problems: Sequence[SecretProblem]) -> tuple[str, st
     }
     for problem in problems:
         lines.append(f"- {problem.use.ref} ({rules.path}:{problem.use.line}, {problem.use.path})")
-        for kommune, channel in problem.use.channels:
+        more = len(problem.use.channels) - LISTED_CHANNELS
+        for kommune, channel in problem.use.channels[:LISTED_CHANNELS]:
             who = "administratorene" if kommune == "admin" else f"{names.get(kommune, kommune)} ({kommune})"
             fallback = fallbacks.get((kommune, channel))
             instead = f"går til reservekanalen «{fallback}»" if fallback else "har ingen reservekanal"
             lines.append(f"  kanalen «{channel}» for {who}: varsler {instead}")
+        if more > 0:
+            lines.append(f"  og {more} kanaler til")
     lines.append("Sett hemmeligheten (se README, «Secrets»), sjekk med: driftsvarsel rules check")
     lines.append("og start tjenesten på nytt: systemctl restart driftsvarsel")
     return subject, "\n".join(lines)
