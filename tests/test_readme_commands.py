@@ -23,7 +23,9 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, ar
 
 def test_every_command_is_in_the_readme() -> None:
     commands = _commands(build_parser())
-    assert len(commands) == 17
+    # The walk finds nested actions too (a broken walk would find nothing and pass the check below).
+    expected = {"run", "poll", "rules check", "rules test", "outbox retry", "notify test", "init"}
+    assert expected <= set(commands)
     missing = [name for name in commands if f"driftsvarsel {name}" not in README]
     assert missing == []
 

@@ -212,7 +212,7 @@ def test_every_rules_action_takes_the_file_the_same_ways(
 ) -> None:
     notice = post(corpus_dir, DOWNTIME_TEST)
     path = str(rules_file)
-    for action in (["check"], ["explain"], ["test", notice]):
+    for action in (["check", "--offline"], ["explain"], ["test", notice]):
         assert main(["rules", *action, path]) == 0
         positional = capsys.readouterr().out
         assert main(["rules", *action, "--rules", path]) == 0

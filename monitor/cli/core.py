@@ -16,6 +16,7 @@ from monitor.cli.common import (
     print_json,
     rules_path,
 )
+from monitor.errors import UserError
 
 if TYPE_CHECKING:
     from monitor.cli.common import Commands
@@ -132,8 +133,16 @@ def poll_json(run: PollOnce) -> dict[str, object]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from monitor.demo.run import run_demo
-
+    try:
+        from monitor.demo.run import run_demo
+    except ModuleNotFoundError as error:  # the demo's SMTP stand-in is an optional extra
+        if (error.name or "").split(".")[0] != "aiosmtpd":
+            raise
+        raise UserError(
+            "the demo needs aiosmtpd, its local SMTP receiver, which is not installed "
+            "(install the demo extra: pip install 'driftsvarsel-monitor[demo]', or in a checkout: "
+            "pip install '.[demo]')"
+        ) from None
     return run_demo(args.state_dir, steps=args.steps, out=sys.stdout)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from monitor import __version__
 from monitor.cli import classify, core, notify, probes, records, rules
 from monitor.cli.common import BROKEN_PIPE, INTERRUPTED, Command
+from monitor.cli.init import add_init
 from monitor.errors import UserError
 
 
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     for group in (core, records, rules, probes, notify, classify):
         group.add(commands)
+    add_init(commands)
     return parser
 
 

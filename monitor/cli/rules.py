@@ -9,11 +9,13 @@ built in `monitor.route.explain` and `monitor.route.dryrun`; `test` composes pos
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.cli.common import ERROR, OK, RULES_DEFAULT, add_json_option, print_json, rules_path
 from monitor.config.load import load_rules, summarize
+from monitor.config.secretcheck import locate_secret, unresolved_secrets
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,6 +28,9 @@ def add(commands: Commands) -> None:
     actions.required = True
     check = actions.add_parser("check", help="report every problem in the rules file (exit 1 if any)")
     _rules_file(check)
+    check.add_argument(
+        "--offline", action="store_true", help="do not resolve env:/cred: references (a file for elsewhere)"
+    )
     check.set_defaults(handler=_check)
     explain = actions.add_parser("explain", help="which APIs each kommune follows, why, and its channels")
     _rules_file(explain)
@@ -53,18 +58,31 @@ def _rules_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", type=Path, metavar="FILE", help="the same, as an option")
 
 
-def check_report(path: Path) -> tuple[bool, list[str]]:
-    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line."""
+def check_report(
+    path: Path, *, offline: bool = False, locate: Callable[[str], object] = locate_secret
+) -> tuple[bool, list[str]]:
+    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line.
+
+    Unless `offline`, every env:/cred: reference must also resolve (`locate` raises SecretError).
+    """
     try:
         rules = load_rules(path)
     except ConfigError as error:
-        count = len(error.problems)
-        return False, [*error.problems, f"{path}: {count} problem{'s' if count != 1 else ''}"]
-    return True, [f"{path}: OK ({summarize(rules)})"]
+        return False, [*error.problems, _count_line(path, len(error.problems))]
+    if offline:
+        return True, [f"{path}: OK ({summarize(rules)}; secrets not checked: --offline)"]
+    missing = [problem.located(path) for problem in unresolved_secrets(rules, locate)]
+    if missing:
+        return False, [*missing, _count_line(path, len(missing))]
+    return True, [f"{path}: OK ({summarize(rules)}; every secret reference resolves)"]
+
+
+def _count_line(path: Path, count: int) -> str:
+    return f"{path}: {count} problem{'s' if count != 1 else ''}"
 
 
 def _check(args: argparse.Namespace) -> int:
-    ok, lines = check_report(rules_path(args))
+    ok, lines = check_report(rules_path(args), offline=args.offline)
     print("\n".join(lines))
     return OK if ok else ERROR
 

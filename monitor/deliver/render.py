@@ -10,12 +10,12 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from monitor.deliver.why import footer_text
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
 
 OSLO = ZoneInfo("Europe/Oslo")
 BODY_MAX_CHARS = 1500
 SUBJECT_MAX_CHARS = 200
-FOOTER_REASONS = 3
 MESSAGE_ID_DOMAIN = "driftsvarsel.monitor"
 
 #: Norwegian display names of the kommune APIs (model.KOMMUNE_APIS), and "*".
@@ -163,19 +163,8 @@ def _edit_summary(previous: Notice | None, current: Notice) -> str:
 
 
 def _footer(alert: Alert, category: str) -> str:
-    parts: list[str] = []
-    if alert.why:
-        parts.append("Hvorfor du fikk dette: " + "; ".join(_clause(why) for why in alert.why) + ".")
-    reasons = [_clause(reason) for reason in alert.classification.reasons[:FOOTER_REASONS]]
-    if reasons:
-        parts.append(f"Klassifisert som {category} fordi: " + "; ".join(reasons) + ".")
-    else:
-        parts.append(f"Klassifisert som {category}.")
-    return " ".join(parts)
-
-
-def _clause(text: str) -> str:
-    return one_line(text).rstrip(".")
+    """Norwegian from top to bottom: see `monitor.deliver.why`."""
+    return footer_text(alert)
 
 
 def _local_text(value: str | None) -> str:

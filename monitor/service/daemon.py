@@ -29,12 +29,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
+from monitor.config.secretcheck import SecretProblem
 from monitor.config.types import Rules, SourceConfig
-from monitor.deliver.worker import RateLimiter, drain, release_stale_claims
+from monitor.deliver.worker import RateLimiter, drain, real_sender, release_stale_claims
 from monitor.errors import UserError
 from monitor.pipeline import poll_source, utcnow
 from monitor.probes.round import note_for
-from monitor.service import metrics, sdnotify
+from monitor.service import metrics, sdnotify, secretwatch
 from monitor.service import ops as service
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
@@ -82,6 +83,7 @@ class Daemon:
         self.started = now_fn()
         self._polled: set[str] = set()  # sources polled since start (for the heartbeat)
         self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
+        self.secret_problems: list[SecretProblem] = []  # checked at start and reload
 
     # -- connections -------------------------------------------------------------------
     def db(self) -> Any:
@@ -122,7 +124,9 @@ class Daemon:
                     stop=self.stop_event,
                     limiter=self.limiter,
                     limit=DRAIN_LIMIT,
-                    send=service.counting_sender(self.rules),
+                    send=service.counting_sender(
+                        self.rules, secretwatch.guarded_sender(real_sender(self.rules), self.secret_problems)
+                    ),
                 )
                 handled = stats.sent + stats.retried + stats.dead + stats.deferred
                 if handled < DRAIN_LIMIT or self.stop_event.is_set():
@@ -217,12 +221,23 @@ class Daemon:
                 log.warning("settings.%s changed: takes effect at the next restart", name)
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
+        self.check_secrets()
         self.schedule()
         log.info(
             "reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources)
         )
         sdnotify.ready(self._status_line())
         return True
+
+    def check_secrets(self) -> None:
+        """Resolve every secret reference now; a missing one is reported and its channel bypassed."""
+        try:
+            self.secret_problems = secretwatch.check_secrets(self.db(), self.rules, self.now_fn())
+        except Exception:  # the check must never stop the daemon; deliveries still try the secrets
+            log.exception("the secret check crashed")
+            return
+        if self.secret_problems:
+            self.wake_delivery()
 
     def _report_bad_reload(self, problems: str) -> None:
         try:
@@ -243,6 +258,7 @@ class Daemon:
             # not when their lease runs out; a live holder (a `poll --once`) keeps its claims.
             release_stale_claims(self.db(), self.now_fn())
             self.started = self.now_fn()
+            self.check_secrets()
             self._start_metrics()
             self.schedule()
             self.scheduler.start()
@@ -259,7 +275,10 @@ class Daemon:
         if not listen:
             return
         self.metrics_server = metrics.serve(
-            listen, lambda: service.health(self.db(), self.rules, self.now_fn(), self.started)
+            listen,
+            lambda: secretwatch.health(
+                service.health(self.db(), self.rules, self.now_fn(), self.started), self.secret_problems
+            ),
         )
 
     def shutdown(self) -> int:
