@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import __version__
+from monitor.cli.sources import add_sources
 from monitor.errors import UserError
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     for add in (_add_core, _add_history, _add_outbox, _add_rules, _add_probes, _add_service, _add_classify):
         add(commands)
+    add_sources(commands)
     return parser
 
 

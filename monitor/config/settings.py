@@ -30,6 +30,7 @@ SOURCE_KINDS: tuple[SourceKind, ...] = (
     "listing",
     "status_feed",
     "statuspage_api",
+    "betterstack",
     "docpage",
     "openapi",
 )

@@ -13,7 +13,7 @@ from typing import Literal
 from monitor.model import Category, Environment
 
 ChannelKind = Literal["slack_webhook", "slack_bot", "teams", "email"]
-SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "docpage", "openapi"]
+SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "betterstack", "docpage", "openapi"]
 
 
 @dataclass(frozen=True)
