@@ -29,8 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "probes": FOUNDATION | {"config", "store", "route", "deliver"},
     "pipeline": FOUNDATION
     | {"config", "store", "fetch", "diff", "sources", "classify", "docs", "route", "deliver", "probes"},
+    # service → sources: the daily `sources check` job reads each source with its parser.
     "service": FOUNDATION
-    | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs"},
+    | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs", "sources"},
     "demo": FOUNDATION
     | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs", "sources"},
     "cli": set(),  # filled below: the CLI may import anything

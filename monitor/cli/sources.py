@@ -52,9 +52,10 @@ def _discover(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from monitor.cli.main import _rules_path
     from monitor.config.load import load_rules
+    from monitor.pipeline import utcnow
     from monitor.service.sourcecheck import check_sources, render_checks
 
     rules = load_rules(_rules_path(args))
-    checks = check_sources(rules)
+    checks = check_sources(rules, utcnow())
     print(render_checks(checks))
     return 1 if any(check.problems for check in checks) else 0

@@ -93,6 +93,8 @@ class Settings:
     healthz_max_age_seconds: int = 3600
     log_format: Literal["text", "json"] = "text"
     heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
+    status_source_max_silence: int = 120  # days a status source may yield no incident before a warning
+    web_listen: str | None = None  # "127.0.0.1:8080": the read-only status page (monitor/web)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from monitor.service import metrics, sdnotify
 from monitor.service import ops as service
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
+from monitor.service.sourcecheck import add_source_check_job
 from monitor.store import open_db
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
+        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job, add_source_check_job]
         self.metrics_server: metrics.MetricsServer | None = None
         self.started = now_fn()
         self._polled: set[str] = set()  # sources polled since start (for the heartbeat)
