@@ -148,3 +148,4 @@ class Rules:
     admin: tuple[ChannelConfig, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
+    components: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status-page component → APIs

@@ -47,7 +47,7 @@ def check_sources(
     """One check per enabled source, in the rules' order; `get` fetches a source unconditionally."""
     silence = rules.settings.status_source_max_silence
     return [
-        check_result(source, get(source), now, max_silence_days=silence)
+        check_result(source, get(source), now, max_silence_days=silence, components=rules.components)
         for source in rules.sources
         if source.enabled
     ]
@@ -150,7 +150,7 @@ def render(checks: list[SourceCheck]) -> str:
             )
         if check.unmapped_components:
             names = ", ".join(check.unmapped_components)
-            lines.append(f"  components with no API: {names} (map them under `components:` in rules.yaml)")
+            lines.append(f"  components with no API: {names} (map them under `components:` in rules.yaml, or [] for none)")
         lines += [f"  PROBLEM: {problem}" for problem in check.problems]
         lines += [f"  WARNING: {warning}" for warning in check.warnings]
     failing = sum(1 for check in checks if check.problems)
