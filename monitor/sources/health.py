@@ -150,7 +150,8 @@ def render(checks: list[SourceCheck]) -> str:
             )
         if check.unmapped_components:
             names = ", ".join(check.unmapped_components)
-            lines.append(f"  components with no API: {names} (map them under `components:` in rules.yaml, or [] for none)")
+            fix = "map them under `components:` in rules.yaml, [] for none"
+            lines.append(f"  components with no API: {names} ({fix})")
         lines += [f"  PROBLEM: {problem}" for problem in check.problems]
         lines += [f"  WARNING: {warning}" for warning in check.warnings]
     failing = sum(1 for check in checks if check.problems)
