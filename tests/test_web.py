@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -144,3 +145,20 @@ def test_page_in_headless_chromium(site: WebServer, tmp_path: Path) -> None:
     assert console == []
     width, height, colours = png_size_and_colours(shot)
     assert (width, height) == (412, 1800) and colours > 50
+
+
+def test_web_command_serves_a_database_without_the_daemon(state: Rules) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "monitor", "web", "--rules", str(state.path), "--listen", "127.0.0.1:0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=repo)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # printed once the server listens
+        url = re.match(r"status page at (\S+)/ ", first)
+        assert url is not None, first
+        answer = httpx.get(url.group(1) + "/status.json", timeout=10)
+        assert [s["name"] for s in answer.json()["sources"]] == ["status-incidents", "status-betterstack"]
+        assert httpx.post(url.group(1) + "/", timeout=10).status_code == 405
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

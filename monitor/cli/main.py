@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.cli.sources import add_sources
+from monitor.cli.web import add_web
 from monitor.errors import UserError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_core, _add_history, _add_outbox, _add_rules, _add_probes, _add_service, _add_classify):
         add(commands)
     add_sources(commands)
+    add_web(commands)
     return parser
 
 
