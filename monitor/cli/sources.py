@@ -37,14 +37,18 @@ def add_sources(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _discover(args: argparse.Namespace) -> int:
-    from monitor.fetch import fetch
+    import httpx
+
+    from monitor.fetch import MAX_REDIRECTS, fetch
     from monitor.sources.discover import discover, render
 
     parts = urlsplit(args.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(f"{args.url!r} is not a web address (write e.g. https://status.skatteetaten.no/)")
-    get = partial(fetch, timeout=DISCOVER_TIMEOUT_SECONDS, max_bytes=DISCOVER_MAX_BYTES)
-    found = discover(args.url, get)
+    # One client for the dozen requests, one after the other: one connection, not a dozen.
+    with httpx.Client(max_redirects=MAX_REDIRECTS) as client:
+        get = partial(fetch, timeout=DISCOVER_TIMEOUT_SECONDS, max_bytes=DISCOVER_MAX_BYTES, client=client)
+        found = discover(args.url, get)
     print(render(found))
     return 1 if found.problem else 0
 
