@@ -93,6 +93,7 @@ def _get(
             last_modified=response.headers.get("last-modified") or headers.get("If-Modified-Since"),
             content_type=response.headers.get("content-type"),
             retry_after=parse_retry_after(response.headers.get("retry-after")),
+            cache_control=response.headers.get("cache-control"),
         )
         if status == 304:
             return replace(answer, elapsed_ms=_elapsed(started))

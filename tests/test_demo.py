@@ -38,6 +38,9 @@ def test_demo_replays_delivers_to_every_kommune_and_shows_probe_history(tmp_path
     assert "(svar i tråd)" in out, "the resolution was not threaded on the Slack bot"
     status = out.split("== Health probes (driftsvarsel status)")[1]
     assert "Inntekt API" in status and "50.0 %" in status
+    checked = out.split("== Sources (driftsvarsel sources check)")[1]
+    assert "  entries: 3; newest: 'Planlagt vedlikehold på testmiljøene 08.06.2024'" in checked
+    assert "2 sources checked: 0 with problems, 0 with warnings" in checked
     # The database stays for the other commands.
     listing = subprocess.run(
         [sys.executable, "-m", "monitor", "outbox", "--rules", str(state / "rules.yaml"), "--state", "dead"],

@@ -31,8 +31,23 @@ ALLOWED: dict[str, set[str]] = {
     "probes": FOUNDATION | {"config", "store", "route", "deliver"},
     "pipeline": FOUNDATION
     | {"config", "store", "fetch", "diff", "sources", "classify", "docs", "route", "deliver", "probes"},
+    # web: the read-only status page; it reads the store and names things as alerts do (deliver.render).
+    "web": FOUNDATION | {"config", "store", "deliver"},
+    # service → sources: the daily `sources check` job reads each source with its parser; → web: it serves it.
     "service": FOUNDATION
-    | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs"},
+    | {
+        "config",
+        "store",
+        "fetch",
+        "classify",
+        "route",
+        "deliver",
+        "probes",
+        "pipeline",
+        "docs",
+        "sources",
+        "web",
+    },
     "demo": FOUNDATION
     | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs", "sources"},
     "cli": set(),  # filled below: the CLI may import anything

@@ -17,6 +17,8 @@ from monitor import __version__
 from monitor.cli import classify, core, notify, probes, records, rules
 from monitor.cli.common import BROKEN_PIPE, INTERRUPTED, Command
 from monitor.cli.init import add_init
+from monitor.cli.sources import add_sources
+from monitor.cli.web import add_web
 from monitor.errors import UserError
 
 
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     for group in (core, records, rules, probes, notify, classify):
         group.add(commands)
     add_init(commands)
+    add_sources(commands)
+    add_web(commands)
     return parser
 
 

@@ -28,9 +28,12 @@ from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.demo.replay import ReplaySchedule, install_routes
 from monitor.demo.report import Receivers, demo_logging, print_received, print_step
 from monitor.errors import UserError
+from monitor.fetch import fetch
 from monitor.pipeline import poll_source
 from monitor.probes.round import note_for, run_probe_round
 from monitor.probes.status import status_report
+from monitor.sources.health import check_sources
+from monitor.sources.health import render as render_checks
 from monitor.store import open_db
 from monitor.store.notices import downtime_windows
 
@@ -186,6 +189,9 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
         print_received(out, receivers)
         out.write("\n== Health probes (driftsvarsel status)\n")
         out.write(status_report(db, rules, DEMO_START + timedelta(hours=steps)) + "\n")
+        out.write("\n== Sources (driftsvarsel sources check)\n")
+        checks = check_sources(rules, DEMO_START + timedelta(hours=steps), lambda source: fetch(source.url))
+        out.write(render_checks(checks) + "\n")
         out.write(
             f"\nThe history is kept in {rules.settings.database}. Try:\n"
             f"  driftsvarsel outbox --rules {rules.path} --state all\n"

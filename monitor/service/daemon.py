@@ -39,7 +39,11 @@ from monitor.service import metrics, sdnotify, secretwatch
 from monitor.service import ops as service
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
+from monitor.service.sourcecheck import add_source_check_job
 from monitor.store import open_db
+from monitor.web import WebServer
+from monitor.web import serve as web_serve
+from monitor.web.view import Overview, read_overview
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ MAX_DRAINS_PER_ROUND = 100
 SHUTDOWN_GRACE_SECONDS = 30.0
 POOL_THREADS = 4
 #: Settings a reload cannot change in a running process (the outbox lives in the database).
-RESTART_SETTINGS = ("database", "metrics_listen", "log_format")
+RESTART_SETTINGS = ("database", "metrics_listen", "log_format", "web_listen")
 #: The main thread wakes at once for a signal; this only bounds a missed wake-up.
 MAIN_LOOP_SECONDS = 5.0
 
@@ -78,8 +82,9 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
+        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job, add_source_check_job]
         self.metrics_server: metrics.MetricsServer | None = None
+        self.web_server: WebServer | None = None
         self.started = now_fn()
         self._polled: set[str] = set()  # sources polled since start (for the heartbeat)
         self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
@@ -260,6 +265,7 @@ class Daemon:
             self.started = self.now_fn()
             self.check_secrets()
             self._start_metrics()
+            self._start_web()
             self.schedule()
             self.scheduler.start()
             sdnotify.ready(self._status_line())
@@ -281,6 +287,15 @@ class Daemon:
             ),
         )
 
+    def _start_web(self) -> None:
+        listen = self.rules.settings.web_listen
+        if listen:
+            self.web_server = web_serve(listen, self.overview)
+
+    def overview(self) -> Overview:
+        """What the status page shows now (the database of the rules at start, as for jobs)."""
+        return read_overview(self.database, self.rules, self.now_fn())
+
     def shutdown(self) -> int:
         sdnotify.stopping("stopping: finishing the work in progress")
         log.info("stopping: no new polls; waiting up to %.0f s for in-flight work", SHUTDOWN_GRACE_SECONDS)
@@ -295,6 +310,8 @@ class Daemon:
             log.warning("in-flight work did not finish in time; the outbox keeps it for the next start")
         if self.metrics_server is not None:
             self.metrics_server.stop()
+        if self.web_server is not None:
+            self.web_server.stop()
         log.info("stopped")
         if stuck:
             # The pool's worker threads are not daemon threads: a normal exit would wait for the

@@ -137,13 +137,14 @@ def require_body(body: bytes, expected: str) -> None:
 
 
 # The parser modules import the helpers above, so they are imported after them.
-from monitor.sources import atom, docpage, listing, openapi, statusfeed, statuspage  # noqa: E402
+from monitor.sources import atom, betterstack, docpage, listing, openapi, statusfeed, statuspage  # noqa: E402
 
 PARSERS: dict[SourceKind, Parser] = {
     "atom": atom.parse,
     "listing": listing.parse,
     "status_feed": statusfeed.parse,
     "statuspage_api": statuspage.parse,
+    "betterstack": betterstack.parse,
     "docpage": docpage.parse,
     "openapi": openapi.parse,
 }
