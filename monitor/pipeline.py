@@ -320,7 +320,15 @@ def poll_once(
         if not source.enabled or (only and source.name not in only):
             continue
         now = clock()
-        report = poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
+        try:
+            report = poll_source(
+                db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now)
+            )
+        except UserError:
+            raise  # the database or the rules, not this source: every source would fail the same way
+        except Exception as error:  # a bug in one poll must not stop the others or the deliveries
+            log.exception("poll %s crashed", source.name)
+            report = PollReport(source.name, "failed", error=f"internal error ({type(error).__name__})")
         detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
         lines.append(f"{source.name}: {report.outcome} ({detail})")
     if deliver:

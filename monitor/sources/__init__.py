@@ -107,6 +107,8 @@ def describe_body(body: bytes, content_type: str | None = None) -> str:
     if start.startswith(("{", "[")):
         try:
             json.loads(text)
+        except RecursionError:
+            return f"JSON{kind} nested too deeply to read"
         except ValueError:
             return f"invalid JSON{kind}"
         return f"JSON{kind}"
@@ -149,7 +151,7 @@ PARSERS: dict[SourceKind, Parser] = {
 }
 
 #: Exceptions a parser may hit on data of an unexpected shape; turned into SourceFormatError.
-_SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError, RecursionError)
+_SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError)
 
 
 def parse_body(body: bytes, source: SourceConfig, content_type: str | None = None) -> list[Notice]:
@@ -166,9 +168,29 @@ def parse_body(body: bytes, source: SourceConfig, content_type: str | None = Non
         return parser(body, source, content_type=content_type)
     except SourceFormatError as error:
         raise SourceFormatError(f"source {source.name!r} ({source.url}): {error}") from error
+    except RecursionError:
+        # Before anything else: the traceback of a 100,000-level nesting is itself too deep to log.
+        raise SourceFormatError(
+            f"source {source.name!r} ({source.url}): the body is nested too deeply to read "
+            f"(more than Python's recursion limit); it looks like {_describe_safely(body, content_type)}"
+        ) from None
     except _SHAPE_ERRORS as error:
         logger.exception("parser for %s failed on source %s", source.kind, source.name)
         raise SourceFormatError(
             f"source {source.name!r} ({source.url}): could not read the body as {source.kind} "
-            f"({type(error).__name__}: {error}); it looks like {describe_body(body, content_type)}"
+            f"({type(error).__name__}: {str(error)[:200]}); it looks like {_describe_safely(body, content_type)}"
         ) from error
+    except Exception as error:  # a parser bug must look like a broken source, not stop the poll
+        logger.error("parser for %s crashed on source %s: %s", source.kind, source.name, type(error).__name__)
+        raise SourceFormatError(
+            f"source {source.name!r} ({source.url}): the {source.kind} parser failed "
+            f"({type(error).__name__}); it looks like {_describe_safely(body, content_type)}"
+        ) from error
+
+
+def _describe_safely(body: bytes, content_type: str | None) -> str:
+    """`describe_body`, or a byte count when even describing the body fails."""
+    try:
+        return describe_body(body, content_type)
+    except Exception:  # noqa: BLE001 (a description must never replace the real error)
+        return f"{len(body)} bytes"
