@@ -20,6 +20,7 @@ from monitor.config.types import ChannelConfig
 from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.model import DeliveryResult, Message
+from monitor.redact import redact
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -81,7 +82,7 @@ def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryCont
         response = client.send(text=payload["text"], blocks=payload["blocks"])
     except (OSError, http.client.HTTPException, SlackClientError, ValueError) as error:
         return failure(f"Slack webhook not reached: {_describe(error)}", permanent=False)
-    body = (response.body or "").strip()
+    body = redact(response.body or "").strip()  # masked before any cut, or a half secret shows
     if response.status_code == 200 and body == "ok":
         return DeliveryResult(ok=True, status=200, detail="Slack webhook accepted the message")
     detail = f"Slack webhook answered HTTP {response.status_code}: {_explain(body[:200] or 'no body')}"

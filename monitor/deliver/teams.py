@@ -17,6 +17,7 @@ from monitor.config.types import ChannelConfig
 from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.model import DeliveryResult, Message
+from monitor.redact import redact
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -53,7 +54,7 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
     status = response.status_code
     if 200 <= status < 300:
         return DeliveryResult(ok=True, status=status, detail=f"Teams accepted the card (HTTP {status})")
-    text = " ".join(response.text.split())[:200]
+    text = " ".join(redact(response.text).split())[:200]  # masked before the cut, or a half secret shows
     hint = HINTS.get(status)
     detail = (
         f"Teams webhook answered HTTP {status}"

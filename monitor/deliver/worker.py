@@ -33,6 +33,7 @@ from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.errors import UserError
 from monitor.model import DeliveryResult
+from monitor.redact import redact
 from monitor.store import outbox, write_transaction
 from monitor.store.outbox import OutboxItem
 
@@ -216,8 +217,12 @@ def _for_sending(item: OutboxItem, channel: ChannelConfig, thread_ref: str | Non
 
 
 def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> DeliveryResult:
+    """The sender's result with every registered secret masked in its detail: a receiver may quote
+    the request URL (webhook path, Teams `sig=`), and the detail goes to the log, the outbox and
+    the admin route."""
     try:
-        return send(item, channel)
+        result = send(item, channel)
+        return replace(result, detail=redact(result.detail))
     except Exception as error:  # senders should not raise; if one does, retry like a network error
         # Only the type: an exception text may hold a webhook URL, which is a secret.
         log.error("sender for %s raised %s", channel.kind, type(error).__name__)
@@ -230,7 +235,7 @@ def format_items(items: list[OutboxItem]) -> list[str]:
     lines = [row.format("ID", "STATE", "TRIES", "KOMMUNE", "CHANNEL", "NEXT ATTEMPT", "LAST ERROR")]
     for item in items:
         when = f"{item.next_attempt_at:%Y-%m-%d %H:%M:%S}Z" if item.state == "pending" else "-"
-        error = " ".join((item.last_error or "").split())
+        error = " ".join(redact(item.last_error or "").split())  # rows stored by older versions
         error = error if len(error) <= 80 else error[:79] + "…"
         lines.append(
             row.format(item.id, item.state, item.attempts, item.kommune, item.channel, when, error).rstrip()
