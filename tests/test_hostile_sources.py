@@ -70,7 +70,8 @@ def test_parse_body_json_nested_100000_levels_is_a_source_error() -> None:
 def test_poll_source_json_nested_100000_levels_breaks_and_recovers_quietly(
     world: FailureWorld,  # noqa: F811
 ) -> None:
-    break_and_mend(world, "status-incidents", STATUS_PATH, good_status(), Route(DEEP_JSON, "application/json"))
+    deep = Route(DEEP_JSON, "application/json")
+    break_and_mend(world, "status-incidents", STATUS_PATH, good_status(), deep)
     (error,) = world.rows("SELECT error FROM fetch_log WHERE error IS NOT NULL LIMIT 1")[0]
     assert "nested too deeply" in error
 
@@ -79,7 +80,8 @@ def test_poll_source_json_nested_100000_levels_breaks_and_recovers_quietly(
 def two_sources(tmp_path: Path, real_dir: Path) -> Iterator[tuple[World, LocalServer]]:
     with LocalServer() as server:
         status = '  - {name: status, kind: statuspage_api, url: "%s", interval_seconds: 1}'
-        sources = FEED_SOURCE.format(url=server.url(FEED_PATH)) + "\n" + status % server.url("/incidents.json")
+        feed = FEED_SOURCE.format(url=server.url(FEED_PATH))
+        sources = feed + "\n" + status % server.url("/incidents.json")
         instance = World(tmp_path, real_dir, sources=sources)
         yield instance, server
         instance.close()
@@ -88,10 +90,10 @@ def two_sources(tmp_path: Path, real_dir: Path) -> Iterator[tuple[World, LocalSe
 def test_poll_once_deep_json_source_leaves_other_sources_and_deliveries_running(
     two_sources: tuple[World, LocalServer], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    world, server = two_sources
+    polled, server = two_sources
     server.route(FEED_PATH, Route(build_feed(15), "application/atom+xml"))
     server.route("/incidents.json", Route(DEEP_JSON, "application/json"))
-    rules = str(world.rules.path)
+    rules = str(polled.rules.path)
     for poll in range(1, BROKEN_AFTER_FAILURES + 2):
         assert main(["poll", "--once", "--rules", rules]) == 0
         out, err = capsys.readouterr()
@@ -99,6 +101,6 @@ def test_poll_once_deep_json_source_leaves_other_sources_and_deliveries_running(
         assert "nyheter-atom: " + ("baseline" if poll == 1 else "not_modified") in out
         assert "status: failed (source 'status'" in out and "nested too deeply" in out
     # The admin route heard once that the source broke, by email, through the same delivery round.
-    admin = [mail for mail in world.smtp.received() if "admin@test.localhost" in mail.rcpt_tos]
+    admin = [mail for mail in polled.smtp.received() if "admin@test.localhost" in mail.rcpt_tos]
     assert len(admin) == 1
     assert "Kilden «status» svarer ikke som forventet" in admin[0].message["Subject"]

@@ -178,7 +178,8 @@ def parse_body(body: bytes, source: SourceConfig, content_type: str | None = Non
         logger.exception("parser for %s failed on source %s", source.kind, source.name)
         raise SourceFormatError(
             f"source {source.name!r} ({source.url}): could not read the body as {source.kind} "
-            f"({type(error).__name__}: {str(error)[:200]}); it looks like {_describe_safely(body, content_type)}"
+            f"({type(error).__name__}: {str(error)[:200]}); "
+            f"it looks like {_describe_safely(body, content_type)}"
         ) from error
     except Exception as error:  # a parser bug must look like a broken source, not stop the poll
         logger.error("parser for %s crashed on source %s: %s", source.kind, source.name, type(error).__name__)
