@@ -86,6 +86,7 @@ def poll_source(
         last_modified=state.last_modified,
         timeout=rules.settings.request_timeout_seconds,
         max_bytes=rules.settings.max_body_bytes,
+        allowed_hosts=rules.settings.trusted_hosts,
     )
     if result.not_modified:
         _record(db, rules, source, result, notices=None, error=None, now=now)
@@ -93,7 +94,9 @@ def poll_source(
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
     try:
-        notices = parse_body(result.body, source, content_type=result.content_type)
+        notices = parse_body(
+            result.body, source, content_type=result.content_type, trusted_hosts=rules.settings.trusted_hosts
+        )
     except SourceFormatError as error:
         return _failed(db, rules, source, result, str(error), now)
 

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
 FOUNDATION = {"errors", "model", "redact", "catalogue", "monitor"}  # "monitor": USER_AGENT, __version__
 ALLOWED: dict[str, set[str]] = {
+    "hosts": set(),  # pure host rules (redirects, links), used by fetch and sources
     "errors": set(),
     "model": set(),
     "redact": set(),
@@ -20,9 +21,9 @@ ALLOWED: dict[str, set[str]] = {
     "classify": {"errors", "model"},
     "config": FOUNDATION | {"classify"},
     "store": FOUNDATION | {"config"},
-    "fetch": FOUNDATION | {"config"},
+    "fetch": FOUNDATION | {"config", "hosts"},
     "diff": FOUNDATION,
-    "sources": FOUNDATION | {"config"},
+    "sources": FOUNDATION | {"config", "hosts"},
     "docs": FOUNDATION | {"config", "store"},
     "route": FOUNDATION | {"config", "store"},
     "deliver": FOUNDATION | {"config", "store"},

@@ -93,6 +93,8 @@ class Settings:
     healthz_max_age_seconds: int = 3600
     log_format: Literal["text", "json"] = "text"
     heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
+    # Domains besides the source's own (and Skatteetaten's) that redirects and notice links may lead to.
+    trusted_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -139,7 +140,7 @@ def require_body(body: bytes, expected: str) -> None:
 
 
 # The parser modules import the helpers above, so they are imported after them.
-from monitor.sources import atom, docpage, listing, openapi, statusfeed, statuspage  # noqa: E402
+from monitor.sources import atom, docpage, links, listing, openapi, statusfeed, statuspage  # noqa: E402
 
 PARSERS: dict[SourceKind, Parser] = {
     "atom": atom.parse,
@@ -154,18 +155,25 @@ PARSERS: dict[SourceKind, Parser] = {
 _SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError)
 
 
-def parse_body(body: bytes, source: SourceConfig, content_type: str | None = None) -> list[Notice]:
+def parse_body(
+    body: bytes,
+    source: SourceConfig,
+    content_type: str | None = None,
+    *,
+    trusted_hosts: Collection[str] = (),
+) -> list[Notice]:
     """Parse a fetched body with the parser of `source.kind`.
 
-    Returns the notices (possibly none: an empty but valid feed). Raises SourceFormatError, and
-    nothing else, when the body is not what the source should serve; the message names the
-    source, what was expected and what came instead.
+    Returns the notices (possibly none: an empty but valid feed), each link vetted by
+    `monitor.sources.links.vet_link` (`trusted_hosts` are further trusted domains). Raises
+    SourceFormatError, and nothing else, when the body is not what the source should serve; the
+    message names the source, what was expected and what came instead.
     """
     parser = PARSERS.get(source.kind)
     if parser is None:
         raise SourceFormatError(f"source {source.name!r}: no parser for kind {source.kind!r}")
     try:
-        return parser(body, source, content_type=content_type)
+        notices = parser(body, source, content_type=content_type)
     except SourceFormatError as error:
         raise SourceFormatError(f"source {source.name!r} ({source.url}): {error}") from error
     except RecursionError:
@@ -187,6 +195,7 @@ def parse_body(body: bytes, source: SourceConfig, content_type: str | None = Non
             f"source {source.name!r} ({source.url}): the {source.kind} parser failed "
             f"({type(error).__name__}); it looks like {_describe_safely(body, content_type)}"
         ) from error
+    return [links.vet_link(notice, source.url, trusted_hosts) for notice in notices]
 
 
 def _describe_safely(body: bytes, content_type: str | None) -> str:
