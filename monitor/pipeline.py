@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -329,7 +330,7 @@ def poll_once(
             report = poll_source(
                 db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now)
             )
-        except UserError:
+        except (UserError, sqlite3.DatabaseError):
             raise  # the database or the rules, not this source: every source would fail the same way
         except Exception as error:  # a bug in one poll must not stop the others or the deliveries
             log.exception("poll %s crashed", source.name)

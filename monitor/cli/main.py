@@ -8,6 +8,7 @@ arguments, calls one library function, prints, and returns an exit code. Library
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -124,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except UserError as error:
         print(f"Error: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:  # damaged pages read late, a full disk on a write
+        from monitor.store.files import explain
+
+        print(f"Error: {explain(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
