@@ -72,9 +72,22 @@ def create_private_file(path: Path) -> None:
 
 
 def connect_read_only(path: Path | str) -> sqlite3.Connection:
-    """A connection that cannot write (`mode=ro`), for the CLI's read commands."""
+    """A connection that cannot write (`mode=ro`), for the CLI's read commands.
+
+    A WAL database needs its -shm file; when there is none (no daemon has it open) and this user
+    may not create one, the file is read as `immutable`: with no -wal file beside it, everything
+    is in the main file.
+    """
     uri = f"file:{quote(str(Path(path).absolute()))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        if Path(f"{path}-wal").exists():
+            raise
+        connection.close()
+        connection = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+    return connection
 
 
 def is_private(path: Path) -> bool:
