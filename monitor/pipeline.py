@@ -30,7 +30,6 @@ from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.probes.round import note_for
-from monitor.redact import redact
 from monitor.route import incidents
 from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
@@ -293,8 +292,7 @@ def _record(
 def report_to_admin(
     db: sqlite_utils.Database, rules: Rules, now: datetime, *, key: str, subject: str, text: str
 ) -> None:
-    """Queue a message to every admin channel (idempotent by `key`); secrets in `text` are masked."""
-    text = redact(text)
+    """Queue a message to every admin channel (idempotent by `key`)."""
     items = []
     for channel in rules.admin:
         idem_key = f"{key}|admin|{channel.name}"

@@ -108,3 +108,14 @@ def test_drain_receiver_500_quoting_the_url_never_stores_logs_or_sends_the_secre
     }.items():
         for secret in (SLACK_SECRET, TEAMS_SIG):
             assert secret not in text, f"{secret} in the {where}"
+
+
+def test_render_admin_masks_a_registered_secret_in_subject_and_text() -> None:
+    from monitor.deliver.render import render_admin
+    from monitor.redact import register_secret
+
+    url = "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=adminsigsecret99"
+    register_secret(url)
+    message = render_admin(f"Kanal feilet: {url}", f"Svar: 500 {url}", "admin:k")
+    assert "adminsigsecret99" not in message.subject + message.headline + message.body
+    assert MASK in message.body

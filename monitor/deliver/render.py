@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.deliver.escape import visible
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
+from monitor.redact import redact
 
 OSLO = ZoneInfo("Europe/Oslo")
 BODY_MAX_CHARS = 1500
@@ -86,7 +87,11 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
 
 
 def render_admin(subject: str, text: str, key: str) -> Message:
-    """A notice to the operators (source broken/recovered, dead letters, webhook gone)."""
+    """A notice to the operators (source broken/recovered, dead letters, webhook gone).
+
+    Registered secrets are masked (`monitor.redact`): the text may quote a receiver or an exception.
+    """
+    subject, text = redact(subject), redact(text)
     headline = _cap(one_line(visible(subject)), TITLE_MAX_CHARS)
     return Message(
         subject=_cap(f"[Driftsvarsel admin] {headline}", SUBJECT_MAX_CHARS),
