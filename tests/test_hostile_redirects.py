@@ -178,3 +178,9 @@ def test_rules_trusted_hosts_are_read_and_checked(tmp_path: Path) -> None:
         ConfigError, match=r"rules.yaml:3: settings.trusted_hosts\[0\]: 'http://x.no/' is not a domain"
     ):
         load_rules(path)
+
+
+def test_fetch_failed_answer_is_quoted_by_its_status_line_only(server: LocalServer) -> None:
+    server.route("/feed", lambda request: Response(500, INTERNAL_PAGE, "text/plain"))
+    result = fetch(server.url("/feed"))
+    assert (result.error, result.body) == ("HTTP 500 from 127.0.0.1", b"")
