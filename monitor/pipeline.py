@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -85,6 +86,7 @@ def poll_source(
         last_modified=state.last_modified,
         timeout=rules.settings.request_timeout_seconds,
         max_bytes=rules.settings.max_body_bytes,
+        allowed_hosts=rules.settings.trusted_hosts,
     )
     if result.not_modified:
         _record(db, rules, source, result, notices=None, error=None, now=now)
@@ -92,7 +94,9 @@ def poll_source(
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
     try:
-        notices = parse_body(result.body, source, content_type=result.content_type)
+        notices = parse_body(
+            result.body, source, content_type=result.content_type, trusted_hosts=rules.settings.trusted_hosts
+        )
     except SourceFormatError as error:
         return _failed(db, rules, source, result, str(error), now)
 
@@ -330,9 +334,16 @@ def poll_once(
         if not source.enabled or (only and source.name not in only):
             continue
         now = clock()
-        reports.append(
-            poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
-        )
+        try:
+            report = poll_source(
+                db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now)
+            )
+        except (UserError, sqlite3.DatabaseError):
+            raise  # the database or the rules, not this source: every source would fail the same way
+        except Exception as error:  # a bug in one poll must not stop the others or the deliveries
+            log.exception("poll %s crashed", source.name)
+            report = PollReport(source.name, "failed", error=f"internal error ({type(error).__name__})")
+        reports.append(report)
     totals = None
     if deliver:
         totals = DrainStats()

@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 # "monitor": USER_AGENT, __version__; "localtime": how every command shows a time (Europe/Oslo + offset)
 FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor"}
 ALLOWED: dict[str, set[str]] = {
+    "hosts": set(),  # pure host rules (redirects, links), used by fetch and sources
     "errors": set(),
     "model": set(),
     "redact": set(),
@@ -22,9 +23,9 @@ ALLOWED: dict[str, set[str]] = {
     "classify": {"errors", "model"},
     "config": FOUNDATION | {"classify"},
     "store": FOUNDATION | {"config"},
-    "fetch": FOUNDATION | {"config"},
+    "fetch": FOUNDATION | {"config", "hosts"},
     "diff": FOUNDATION,
-    "sources": FOUNDATION | {"config"},
+    "sources": FOUNDATION | {"config", "hosts"},
     "docs": FOUNDATION | {"config", "store"},
     "route": FOUNDATION | {"config", "store"},
     "deliver": FOUNDATION | {"config", "store"},

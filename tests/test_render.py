@@ -80,7 +80,7 @@ def test_render_alert_truncates_long_body_and_folds_title_lines() -> None:
     alert = make_alert(title="Linje én\nBcc: evil@example.org", text="ord " * 2000)
     message = render_alert(alert)
     assert len(message.body) <= BODY_MAX_CHARS
-    assert message.body.endswith("…")
+    assert message.body.endswith("… (forkortet)")
     assert "\n" not in message.subject and "Linje én Bcc:" in message.subject
 
 

@@ -95,6 +95,8 @@ class Settings:
     heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
     status_source_max_silence: int = 120  # days a status source may yield no incident before a warning
     web_listen: str | None = None  # "127.0.0.1:8080": the read-only status page (monitor/web)
+    # Domains besides the source's own (and Skatteetaten's) that redirects and notice links may lead to.
+    trusted_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

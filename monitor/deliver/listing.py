@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from monitor.localtime import local_iso, local_time
+from monitor.redact import redact
 from monitor.store import outbox
 from monitor.store.outbox import OutboxItem
 
@@ -33,7 +34,7 @@ def format_items(items: list[OutboxItem]) -> list[str]:
     lines = [row.format("ID", "STATE", "TRIES", "KOMMUNE", "CHANNEL", "NEXT ATTEMPT", "LAST ERROR")]
     for item in items:
         when = local_time(item.next_attempt_at, seconds=True) if item.state == "pending" else "-"
-        error = " ".join((item.last_error or "").split())
+        error = " ".join(redact(item.last_error or "").split())  # rows stored by older versions
         error = error if len(error) <= 80 else error[:79] + "…"
         lines.append(
             row.format(item.id, item.state, item.attempts, item.kommune, item.channel, when, error).rstrip()
@@ -66,7 +67,7 @@ def outbox_json(db: sqlite_utils.Database, state: str | None) -> dict[str, objec
                 "next_attempt_at": local_iso(item.next_attempt_at) if item.state == "pending" else None,
                 "delivered_at": local_iso(item.delivered_at),
                 "last_status": item.last_status,
-                "last_error": item.last_error,
+                "last_error": redact(item.last_error or "") or None,
             }
             for item in select(db, state)
         ],

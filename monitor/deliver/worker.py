@@ -34,6 +34,7 @@ from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channe
 from monitor.errors import UserError
 from monitor.localtime import local_time
 from monitor.model import DeliveryResult
+from monitor.redact import redact
 from monitor.store import outbox, write_transaction
 from monitor.store.outbox import OutboxItem
 
@@ -208,8 +209,12 @@ def _for_sending(item: OutboxItem, channel: ChannelConfig, thread_ref: str | Non
 
 
 def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> DeliveryResult:
+    """The sender's result with every registered secret masked in its detail: a receiver may quote
+    the request URL (webhook path, Teams `sig=`), and the detail goes to the log, the outbox and
+    the admin route."""
     try:
-        return send(item, channel)
+        result = send(item, channel)
+        return replace(result, detail=redact(result.detail))
     except Exception as error:  # senders should not raise; if one does, retry like a network error
         # Only the type: an exception text may hold a webhook URL, which is a secret.
         log.error("sender for %s raised %s", channel.kind, type(error).__name__)

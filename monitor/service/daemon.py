@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
 from monitor.service.sourcecheck import add_source_check_job
 from monitor.store import open_db
+from monitor.store.files import explain
 from monitor.web import WebServer
 from monitor.web import serve as web_serve
 from monitor.web.view import Overview, read_overview
@@ -110,6 +112,9 @@ class Daemon:
             report = poll_source(
                 db, rules, source, now=now, vocabulary=self.vocabulary, probe_note=note_for(db, now)
             )
+        except sqlite3.DatabaseError as error:  # a full disk or a damaged file: say which and what to do
+            log.error("poll %s failed: %s", source_name, explain(error, self.database))
+            return
         except Exception:  # a bug in one poll must not stop the daemon; it is logged with its trace
             log.exception("poll %s crashed", source_name)
             return
@@ -137,6 +142,8 @@ class Daemon:
                 if handled < DRAIN_LIMIT or self.stop_event.is_set():
                     break
             service.refresh_outbox_gauge(self.db())
+        except sqlite3.DatabaseError as error:
+            log.error("delivery round failed: %s", explain(error, self.database))
         except Exception:
             log.exception("delivery round crashed")
 
