@@ -17,7 +17,8 @@ import pytest
 import sqlite_utils
 
 from monitor.config.types import ChannelConfig, KommuneConfig, Rules, Settings, SmtpConfig
-from monitor.deliver.worker import drain, format_items
+from monitor.deliver.listing import format_items
+from monitor.deliver.worker import drain
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.model import Message
 from monitor.redact import MASK

@@ -95,7 +95,7 @@ def test_poll_once_deep_json_source_leaves_other_sources_and_deliveries_running(
     server.route("/incidents.json", Route(DEEP_JSON, "application/json"))
     rules = str(polled.rules.path)
     for poll in range(1, BROKEN_AFTER_FAILURES + 2):
-        assert main(["poll", "--once", "--rules", rules]) == 0
+        assert main(["poll", "--once", "--rules", rules]) == 4  # SOURCE_FAILED: the status source is broken
         out, err = capsys.readouterr()
         assert "Traceback" not in out + err
         assert "nyheter-atom: " + ("baseline" if poll == 1 else "not_modified") in out
