@@ -154,6 +154,7 @@ class Alert:
     classification: Classification
     why: tuple[str, ...] = ()
     thread_key: str | None = None
+    language: str = "nb"  # the kommune's målform (rules.yaml `målform`): "nb" or "nn"
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Message:
     footer: str
     message_id: str
     in_reply_to: str | None = None
+    language: str = "nb"  # the kommune's målform, "nb" or "nn": the channel's own words follow it
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ DOC_KINDS = frozenset({"docpage", "openapi"})
 UNDATED = datetime.min.replace(tzinfo=UTC)
 
 Fetcher = Callable[..., FetchResult]
-ProbeNote = Callable[[Classification], str | None]
+ProbeNote = Callable[[Classification, str], str | None]  # (classification, målform) → note
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,9 @@ def _alerts_for(
             continue
         routed = route(change, classification, rules)
         if classification.category == "resolved":
-            routed = incidents.thread_resolution(db, change, classification, routed, batch, alerts, now)
+            routed = incidents.thread_resolution(
+                db, change, classification, routed, batch, alerts, now, language_of=rules.language_of
+            )
         elif classification.category in incidents.INCIDENT_CATEGORIES and change.kind == "new":
             routed = incidents.thread_follow_up(db, change, classification, routed, batch, alerts, now)
         alerts.extend(routed)
@@ -188,14 +190,14 @@ def _render(
     db: sqlite_utils.Database,
     docs: dict[str, DocChangeReport],
 ) -> Message:
-    note = probe_note(alert.classification) if probe_note is not None else None
+    note = probe_note(alert.classification, alert.language) if probe_note is not None else None
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
     message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
     doc = docs.get(alert.change.notice.notice_id)
     if doc is None:
         return message
     # A documentation or spec change reads best as its diff, not as the whole section/spec.
-    return dataclasses.replace(message, body=truncate(doc.body, BODY_MAX_CHARS))
+    return dataclasses.replace(message, body=truncate(doc.body, BODY_MAX_CHARS, alert.language))
 
 
 def _record_diffs(

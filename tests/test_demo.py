@@ -32,9 +32,15 @@ def test_demo_replays_delivers_to_every_kommune_and_shows_probe_history(tmp_path
     assert out.count("[*] every kommune API, [-] none of them") == 1
     assert out.index("[*] every kommune API") < out.index("[*] Driftsproblemer")
     assert "== baseline" in out and "delivered: 0 messages" in out.split("== poll 1")[0]
-    for owner in ("Oslo / slack", "Oslo / epost", "Bergen / teams", "Tromsø / bot", "Administrator / epost"):
+    owners = ("Oslo / slack", "Oslo / epost", "Bergen / teams", "Tromsø / bot", "Administrator / epost")
+    for owner in owners + ("Voss / bot", "Voss / teams", "Voss / epost"):
         assert f"-- {owner}: " in out, f"{owner} received nothing"
     assert "ikke varslet av Skatteetaten" in out, "the unannounced Inntekt outage was not alerted"
+    # Voss writes nynorsk (målform: nn): its three channels get nynorsk, the others bokmål.
+    voss = "".join(out.split(f"-- Voss / {kind}:")[1].split("\n-- ")[0] for kind in ("bot", "teams", "epost"))
+    assert voss.count("svarar ikkje – ikkje varsla av Skatteetaten") == 3
+    assert voss.count("[Løyst] Driftsproblemer") == 2 and "Løyst (oppdatert varsel): Driftsproblemer" in voss
+    assert "ikke varslet" not in voss and "[Løst]" not in voss and "[Endret]" not in voss
     assert "(svar i tråd)" in out, "the resolution was not threaded on the Slack bot"
     status = out.split("== Health probes (driftsvarsel status)")[1]
     assert "Inntekt API" in status and "50.0 %" in status

@@ -12,7 +12,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
 # "monitor": USER_AGENT, __version__; "localtime": how every command shows a time (Europe/Oslo + offset)
-FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor"}
+# "texts": the nb/nn wording every stage that writes for people shares (route's why, deliver, probes)
+FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor", "texts"}
 ALLOWED: dict[str, set[str]] = {
     "hosts": set(),  # pure host rules (redirects, links), used by fetch and sources
     "errors": set(),
@@ -20,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "redact": set(),
     "localtime": set(),
     "catalogue": set(),
+    "texts": set(),
     "classify": {"errors", "model"},
     "config": FOUNDATION | {"classify"},
     "store": FOUNDATION | {"config"},

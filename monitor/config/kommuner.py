@@ -13,8 +13,18 @@ from monitor.config.channels import parse_channels, parse_filters
 from monitor.config.parse import Checker, join
 from monitor.config.types import ChannelConfig, KommuneConfig
 from monitor.model import ALL_APIS, KOMMUNE_APIS
+from monitor.texts import LANGUAGES, Language
 
-KOMMUNE_KEYS = ("kommunenummer", "navn", "rettighetspakker", "apis", "categories", "environments", "channels")
+KOMMUNE_KEYS = (
+    "kommunenummer",
+    "navn",
+    "målform",
+    "rettighetspakker",
+    "apis",
+    "categories",
+    "environments",
+    "channels",
+)
 ADMIN_KEYS = ("channels",)
 
 
@@ -59,11 +69,16 @@ def parse_kommune(checker: Checker, node: Node, path: str) -> KommuneConfig | No
             node, path, "this kommune would get no API notices", "list its rettighetspakker or apis"
         )
     categories, environments = parse_filters(checker, entries, path)
+    malform: Language | None = "nb"
+    if "målform" in entries:
+        malform = _malform(checker, entries["målform"][1], join(path, "målform"))
     channels = None
     if "channels" in entries:
         prefix = name or "KOMMUNE"
         channels = parse_channels(checker, entries["channels"][1], join(path, "channels"), prefix)
     if number is None or name is None or pakker is None or explicit is None or channels is None:
+        return None
+    if malform is None:
         return None
     apis: tuple[str, ...]
     if ALL_APIS in explicit:
@@ -79,7 +94,24 @@ def parse_kommune(checker: Checker, node: Node, path: str) -> KommuneConfig | No
         categories=categories,
         environments=environments,
         line=node.start_mark.line + 1,
+        malform=malform,
     )
+
+
+def _malform(checker: Checker, node: Node, path: str) -> Language | None:
+    """`målform: nb | nn` (bokmål or nynorsk), as the kommune's språkvedtak says."""
+    value = checker.text(node, path)
+    if value is None:
+        return None
+    if value in LANGUAGES:
+        return "nn" if value == "nn" else "nb"
+    checker.problem(
+        node,
+        path,
+        f"'{value}' is not a målform",
+        "write nb (bokmål) or nn (nynorsk), as the kommune's språkvedtak says",
+    )
+    return None
 
 
 def _kommunenummer(checker: Checker, entries: dict[str, tuple[Node, Node]], path: str) -> str | None:

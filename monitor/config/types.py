@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from monitor.model import Category, Environment
+from monitor.texts import Language
 
 ChannelKind = Literal["slack_webhook", "slack_bot", "teams", "email"]
 SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "betterstack", "docpage", "openapi"]
@@ -48,6 +49,7 @@ class KommuneConfig:
     categories: frozenset[Category] | None = None
     environments: frozenset[Environment] | None = None
     line: int = 0
+    malform: Language = "nb"  # `målform`: the written standard of every text it gets
 
 
 @dataclass(frozen=True)
@@ -151,3 +153,10 @@ class Rules:
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
     components: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status-page component → APIs
+
+    def language_of(self, kommune_number: str) -> Language:
+        """The målform of kommune `kommune_number`; bokmål for the admin route and unknown numbers."""
+        for kommune in self.kommuner:
+            if kommune.number == kommune_number:
+                return kommune.malform
+        return "nb"

@@ -21,9 +21,10 @@ from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.deliver.render import SUBJECT_MAX_CHARS, truncate
 from monitor.model import DeliveryResult, Message
+from monitor.texts import language_of, nb, say
 
 LIST_ID = "Driftsvarsel <driftsvarsel.monitor>"
-OPEN_LABEL = "Åpne varselet"
+OPEN_LABEL = nb.TEXTS["open_button"]  # bokmål; a message's own målform picks its label
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 
 
@@ -142,7 +143,7 @@ def text_part(message: Message) -> str:
     if message.body:
         lines += ["", message.body]
     if message.link:
-        lines += ["", f"{OPEN_LABEL}: {message.link}"]
+        lines += ["", f"{say(message.language, 'open_button')}: {message.link}"]
     if message.footer:
         lines += ["", "-- ", message.footer]
     return "\n".join(lines) + "\n"
@@ -155,14 +156,16 @@ def html_part(message: Message) -> str:
         f"<td>{html.escape(value)}</td></tr>"
         for label, value in message.fields
     )
+    lang = language_of(message.language)
     parts = [
-        '<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"></head><body>',
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head><body>',
         f"<h2>{html.escape(message.headline)}</h2>",
         f"<table>{rows}</table>" if rows else "",
         f'<p style="white-space:pre-wrap">{html.escape(message.body)}</p>' if message.body else "",
     ]
     if message.link and message.link.lower().startswith(("https://", "http://")):
-        parts.append(f'<p><a href="{html.escape(message.link, quote=True)}">{OPEN_LABEL}</a></p>')
+        button = say(message.language, "open_button")
+        parts.append(f'<p><a href="{html.escape(message.link, quote=True)}">{button}</a></p>')
     if message.footer:
         parts.append(f'<p style="color:#666;font-size:small">{html.escape(message.footer)}</p>')
     parts.append("</body></html>")

@@ -14,6 +14,7 @@ from monitor.deliver.escape import visible
 from monitor.deliver.why import footer_text
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
 from monitor.redact import redact
+from monitor.texts import nb, say, weekday
 
 OSLO = ZoneInfo("Europe/Oslo")
 BODY_MAX_CHARS = 1500
@@ -24,34 +25,29 @@ TITLE_MAX_CHARS = 300
 SHORTENED = "… (forkortet)"
 MESSAGE_ID_DOMAIN = "driftsvarsel.monitor"
 
-#: Norwegian display names of the kommune APIs (model.KOMMUNE_APIS), and "*".
+#: Display names of the kommune APIs (model.KOMMUNE_APIS); "*" is said per language (texts "all_apis").
 API_NAMES: dict[str, str] = {
     "summertskattegrunnlag": "Summert skattegrunnlag API",
     "beregnetskatt": "Beregnet skatt API",
     "inntekt": "Inntekt API",
     "formuesgrunnlageiendomsskatt": "Formuesgrunnlag for eiendomsskatt API",
     "spesifisertsummertskattegrunnlag": "Spesifisert summert skattegrunnlag API",
-    ALL_APIS: "Alle delingstjenester",
+    ALL_APIS: nb.TEXTS["all_apis"],
 }
+# Bokmål names, for the status page; alerts take them from monitor/texts in the kommune's målform.
 CATEGORY_SHORT: dict[str, str] = {
-    "downtime": "Nedetid",
-    "error": "Feil",
-    "resolved": "Løst",
-    "api_change": "API-endring",
-    "info": "Informasjon",
+    category: nb.TEXTS[f"category.{category}"]
+    for category in ("downtime", "error", "resolved", "api_change", "info")
 }
 ENVIRONMENT_NAMES: dict[str, str] = {
-    "prod": "Produksjon",
-    "test": "Test",
-    "both": "Produksjon og test",
-    "unspecified": "Ikke oppgitt",
+    environment: nb.TEXTS[f"environment.{environment}"]
+    for environment in ("prod", "test", "both", "unspecified")
 }
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-NOT_STATED = "ikke oppgitt"
+NOT_STATED = nb.TEXTS["not_stated"]
 
 
 def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: str | None = None) -> Message:
-    """Write `alert` as a Norwegian message for a kommune's operations team.
+    """Write `alert` as a message for a kommune's operations team, in `alert.language` (nb or nn).
 
     `probe_note` (what the health probes see right now) becomes a field when given;
     `in_reply_to` is the `message_id`/thread reference this message follows up.
@@ -59,30 +55,34 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
     """
     notice = alert.change.notice
     classification = alert.classification
-    category = category_name(classification)
-    title = _cap(one_line(visible(notice.title)), TITLE_MAX_CHARS) or "(uten tittel)"
+    language = alert.language
+    category = category_name(classification, language)
+    title = _cap(one_line(visible(notice.title)), TITLE_MAX_CHARS, language) or say(language, "untitled")
     subject, headline = _subject_and_headline(alert, title)
-    fields: list[tuple[str, str]] = [("Kategori", category)]
+    fields: list[tuple[str, str]] = [(say(language, "field.category"), category)]
     if alert.change.kind == "edited":
-        fields.append(("Endring", _edit_summary(alert.change.previous, notice)))
-    fields.append(("Berørte API-er", api_list(classification.apis)))
-    fields.append(("Miljø", ENVIRONMENT_NAMES.get(classification.environment, classification.environment)))
+        fields.append((say(language, "field.change"), _edit_summary(alert.change.previous, notice, language)))
+    fields.append((say(language, "field.apis"), api_list(classification.apis, language)))
+    fields.append(
+        (say(language, "field.environment"), environment_name(classification.environment, language))
+    )
     if classification.window is not None or classification.category == "downtime":
-        fields.append(("Tidsrom", window_text(classification.window)))
-    fields.append(("Publisert", _datetime_text(notice.published)))
+        fields.append((say(language, "field.window"), window_text(classification.window, language)))
+    fields.append((say(language, "field.published"), _datetime_text(notice.published, language)))
     if alert.kommune_number != "admin":
-        fields.append(("Kommune", f"{alert.kommune_name} ({alert.kommune_number})"))
+        fields.append((say(language, "field.kommune"), f"{alert.kommune_name} ({alert.kommune_number})"))
     if probe_note:
-        fields.append(("Helseprober", one_line(probe_note)))
+        fields.append((say(language, "field.probes"), one_line(probe_note)))
     return Message(
-        subject=_cap(subject, SUBJECT_MAX_CHARS),
+        subject=_cap(subject, SUBJECT_MAX_CHARS, language),
         headline=headline,
         fields=tuple(fields),
-        body=truncate(visible(notice.text).strip(), BODY_MAX_CHARS),
+        body=truncate(visible(notice.text).strip(), BODY_MAX_CHARS, language),
         link=notice.link.strip() or None,
         footer=_footer(alert, category),
         message_id=message_id_for(alert.key),
         in_reply_to=in_reply_to,
+        language=language,
     )
 
 
@@ -99,7 +99,7 @@ def render_admin(subject: str, text: str, key: str) -> Message:
         fields=(),
         body=truncate(visible(text).strip(), BODY_MAX_CHARS),
         link=None,
-        footer="Driftsmelding fra driftsvarsel-monitor til administratorene.",
+        footer=say("nb", "admin.footer"),
         message_id=message_id_for(key),
     )
 
@@ -110,37 +110,50 @@ def message_id_for(key: str) -> str:
     return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
 
 
-def category_name(classification: Classification) -> str:
-    """The Kategori field: "Nedetid (planlagt)", "API-endring", "Løst", ..."""
-    name = CATEGORY_SHORT.get(classification.category, classification.category)
+def category_name(classification: Classification, language: str = "nb") -> str:
+    """The Kategori field: "Nedetid (planlagt)", "API-endring", "Løst" ("Løyst" in nynorsk), ..."""
+    name = short_category(classification.category, language)
     if classification.category == "downtime" and classification.planned is not None:
-        return f"{name} ({'planlagt' if classification.planned else 'uplanlagt'})"
+        planned = say(language, "planned" if classification.planned else "unplanned")
+        return say(language, "category_planned", name=name, planned=planned)
     return name
 
 
-def api_list(apis: tuple[str, ...]) -> str:
+def short_category(category: str, language: str = "nb") -> str:
+    """ "Nedetid", "Feil", "Løst"/"Løyst", "API-endring", "Informasjon"."""
+    return say(language, f"category.{category}") if category in CATEGORY_SHORT else category
+
+
+def environment_name(environment: str, language: str = "nb") -> str:
+    return say(language, f"environment.{environment}") if environment in ENVIRONMENT_NAMES else environment
+
+
+def api_list(apis: tuple[str, ...], language: str = "nb") -> str:
     if not apis:
-        return "Ingen av kommunenes API-er er nevnt"
-    return ", ".join(API_NAMES.get(api, api) for api in apis)
+        return say(language, "no_apis")
+    return ", ".join(
+        say(language, "all_apis") if api == ALL_APIS else API_NAMES.get(api, api) for api in apis
+    )
 
 
-def window_text(window: Window | None) -> str:
+def window_text(window: Window | None, language: str = "nb") -> str:
     """Tidsrom: "lørdag 23.04.2022 kl. 16:00 – mandag 02.05.2022 kl. 07:00"; missing parts "ikke oppgitt"."""
     if window is None:
-        return NOT_STATED
-    return f"{_local_text(window.start)} – {_local_text(window.end)}"
+        return say(language, "not_stated")
+    return f"{_local_text(window.start, language)} – {_local_text(window.end, language)}"
 
 
-def truncate(text: str, limit: int) -> str:
+def truncate(text: str, limit: int, language: str = "nb") -> str:
     """`text` cut to at most `limit` characters, at a word boundary when one is near, ending in
-    SHORTENED ("… (forkortet)")."""
+    SHORTENED ("… (forkortet)"; "… (forkorta)" in nynorsk)."""
     if len(text) <= limit:
         return text
-    cut = text[: max(0, limit - len(SHORTENED))]
+    shortened = say(language, "shortened")
+    cut = text[: max(0, limit - len(shortened))]
     space = cut.rfind(" ")
     if space > limit * 0.8:
         cut = cut[:space]
-    return cut.rstrip() + SHORTENED
+    return cut.rstrip() + shortened
 
 
 def one_line(text: str) -> str:
@@ -150,27 +163,36 @@ def one_line(text: str) -> str:
 
 def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
     category = alert.classification.category
-    short = CATEGORY_SHORT.get(category, category)
+    language = alert.language
+    short = short_category(category, language)
     kind = alert.change.kind
     if kind == "edited" and category == "resolved":
         # An incident updated to "resolved" is news of the resolution, not of an edit.
-        return f"[Løst] {title}", f"Løst (oppdatert varsel): {title}"
+        return say(language, "subject.resolved", title=title), say(
+            language, "headline.resolved_update", title=title
+        )
     if kind == "edited":
-        return f"[Endret] {short}: {title}", f"Varselet er endret – {short}: {title}"
+        return say(language, "subject.edited", category=short, title=title), say(
+            language, "headline.edited", category=short, title=title
+        )
     if kind == "removed":
-        return f"[Fjernet] {short}: {title}", f"Varselet er fjernet fra kilden – {short}: {title}"
+        return say(language, "subject.removed", category=short, title=title), say(
+            language, "headline.removed", category=short, title=title
+        )
     if category == "resolved":
-        return f"[Løst] {title}", f"Løst: {title}"
-    return f"[Driftsvarsel] {short}: {title}", f"{short}: {title}"
+        return say(language, "subject.resolved", title=title), say(language, "headline.resolved", title=title)
+    return say(language, "subject.alert", category=short, title=title), say(
+        language, "headline.alert", category=short, title=title
+    )
 
 
-def _edit_summary(previous: Notice | None, current: Notice) -> str:
+def _edit_summary(previous: Notice | None, current: Notice, language: str = "nb") -> str:
     if previous is None:
-        return "Varselet er endret"
+        return say(language, "edit.unknown")
     old, new = one_line(visible(previous.title)), one_line(visible(current.title))
     if old != new:
-        return _cap(f"Tittel: «{old}» → «{new}»", 500)
-    return "Teksten er endret (tittelen er den samme)"
+        return _cap(say(language, "edit.title", old=old, new=new), 500, language)
+    return say(language, "edit.text_only")
 
 
 def _footer(alert: Alert, category: str) -> str:
@@ -178,22 +200,26 @@ def _footer(alert: Alert, category: str) -> str:
     return footer_text(alert)
 
 
-def _local_text(value: str | None) -> str:
+def _local_text(value: str | None, language: str = "nb") -> str:
     if not value:
-        return NOT_STATED
+        return say(language, "not_stated")
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M")
     except ValueError:
         return value
-    return f"{WEEKDAYS[moment.weekday()]} {moment:%d.%m.%Y} kl. {moment:%H:%M}"
+    day = weekday(language, moment.weekday())
+    return say(language, "moment", weekday=day, date=f"{moment:%d.%m.%Y}", time=f"{moment:%H:%M}")
 
 
-def _datetime_text(moment: datetime | None) -> str:
+def _datetime_text(moment: datetime | None, language: str = "nb") -> str:
     if moment is None:
-        return NOT_STATED
+        return say(language, "not_stated")
     local = moment.astimezone(OSLO) if moment.tzinfo is not None else moment
-    return _local_text(f"{local:%Y-%m-%dT%H:%M}")
+    return _local_text(f"{local:%Y-%m-%dT%H:%M}", language)
 
 
-def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - len(SHORTENED))].rstrip() + SHORTENED
+def _cap(text: str, limit: int, language: str = "nb") -> str:
+    if len(text) <= limit:
+        return text
+    shortened = say(language, "shortened")
+    return text[: max(0, limit - len(shortened))].rstrip() + shortened

@@ -22,6 +22,7 @@ from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, ht
 from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
 from monitor.redact import redact
+from monitor.texts import say
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -160,7 +161,7 @@ def build_payload(message: Message) -> dict[str, Any]:
         ]
         blocks.append({"type": "section", "fields": fields})
     tail: list[dict[str, Any]] = []
-    link = _link(message.link)
+    link = _link(message.link, message.language)
     if link:
         tail.append({"type": "section", "text": _mrkdwn(link)})
     if message.footer:
@@ -218,10 +219,10 @@ def _split_escaped(text: str, limit: int) -> Iterator[str]:
         text = text[cut:].lstrip()
 
 
-def _link(link: str | None) -> str | None:
+def _link(link: str | None, language: str) -> str | None:
     if not link or not link.lower().startswith(("https://", "http://")) or any(c.isspace() for c in link):
         return None
-    return f"<{escape.slack(link).replace('|', '%7C')}|Åpne varselet>"
+    return f"<{escape.slack(link).replace('|', '%7C')}|{say(language, 'open_button')}>"
 
 
 def _header(headers: Mapping[str, Any] | Any, name: str) -> str | None:

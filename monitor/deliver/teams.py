@@ -20,6 +20,7 @@ from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, ht
 from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
 from monitor.redact import redact
+from monitor.texts import nb, say
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -31,7 +32,7 @@ TEXT_CAPS = (2000, 500, 100, 20)
 MAX_FIELDS = 30
 #: A body cut shorter than this says nothing; then it is left out.
 MIN_BODY_CHARS = 100
-OPEN_LABEL = "Åpne varselet"
+OPEN_LABEL = nb.TEXTS["open_button"]  # bokmål; a message's own målform picks its label
 HINTS = {
     404: "the Workflows webhook is gone; create a new one in the Teams channel",
     410: "the Workflows webhook is gone; create a new one in the Teams channel",
@@ -168,5 +169,7 @@ def build_card(message: Message, *, body: str | None = None) -> dict[str, Any]:
         and message.link.lower().startswith("https://")
         and not any(c.isspace() for c in message.link)
     ):
-        card["actions"] = [{"type": "Action.OpenUrl", "title": OPEN_LABEL, "url": message.link}]
+        card["actions"] = [
+            {"type": "Action.OpenUrl", "title": say(message.language, "open_button"), "url": message.link}
+        ]
     return card

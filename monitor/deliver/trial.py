@@ -17,6 +17,7 @@ from monitor.deliver.send import send_message
 from monitor.errors import UserError
 from monitor.localtime import local_iso, local_time
 from monitor.model import DeliveryResult, Message
+from monitor.texts import say
 
 ADMIN = "admin"
 
@@ -53,26 +54,26 @@ def trial_targets(
     return [TrialTarget(number, name, item) for item in chosen]
 
 
-def trial_message(target: TrialTarget, now: datetime) -> Message:
-    """The test message for `target`, in Norwegian, marked "[Test]" in the subject and the text."""
-    who = "administratorkanalen" if target.kommune == ADMIN else f"{target.kommune} {target.name}"
-    subject = f"[Test] Driftsvarsel-monitoren: testmelding til {who} / {target.channel.name}"
+def trial_message(target: TrialTarget, now: datetime, language: str = "nb") -> Message:
+    """The test message for `target`, in `language`, marked "[Test]" in the subject and the text."""
+    if target.kommune == ADMIN:
+        who = say(language, "trial.recipient_admin")
+    else:
+        who = f"{target.kommune} {target.name}"
+    subject = say(language, "trial.subject", who=who, channel=target.channel.name)
     return Message(
         subject=subject,
         headline=subject,
         fields=(
-            ("Mottaker", who),
-            ("Kanal", f"{target.channel.name} ({target.channel.kind})"),
-            ("Sendt", local_time(now)),
+            (say(language, "trial.field.recipient"), who),
+            (say(language, "trial.field.channel"), f"{target.channel.name} ({target.channel.kind})"),
+            (say(language, "trial.field.sent"), local_time(now)),
         ),
-        body=(
-            "Dette er en testmelding, ikke et driftsvarsel. Den ble sendt med "
-            "«driftsvarsel notify test» for å sjekke at denne kanalen når fram. "
-            "Ingen handling er nødvendig."
-        ),
+        body=say(language, "trial.body"),
         link=None,
-        footer="Testmelding fra driftsvarsel-monitoren.",
+        footer=say(language, "trial.footer"),
         message_id=message_id_for(f"trial|{target.kommune}|{target.channel.name}|{local_iso(now)}"),
+        language=language,
     )
 
 
@@ -80,4 +81,12 @@ def send_trials(
     rules: Rules, targets: list[TrialTarget], now: datetime
 ) -> list[tuple[TrialTarget, DeliveryResult]]:
     """Send the test message through each target now; one failing channel never stops the others."""
-    return [(target, send_message(rules, trial_message(target, now), target.channel)) for target in targets]
+    return [
+        (
+            target,
+            send_message(
+                rules, trial_message(target, now, rules.language_of(target.kommune)), target.channel
+            ),
+        )
+        for target in targets
+    ]

@@ -15,44 +15,43 @@ from __future__ import annotations
 import re
 
 from monitor.model import Alert
+from monitor.texts import nb, say
 
 FOOTER_REASONS = 2
-#: The category as a word inside a sentence ("Klassifisert som feil").
+#: The category as a word inside a sentence ("Klassifisert som feil"), bokmål; nynorsk in monitor/texts.
 CATEGORY_WORDS: dict[str, str] = {
-    "downtime": "nedetid",
-    "error": "feil",
-    "resolved": "løst",
-    "api_change": "API-endring",
-    "info": "informasjon",
+    category: nb.TEXTS[f"word.{category}"]
+    for category in ("downtime", "error", "resolved", "api_change", "info")
 }
 #: Prefixes of the classifier's own (English) reasons; these are never shown as they are.
 CLASSIFIER_PREFIX = re.compile(r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?):")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
-_PLACES = {"title": "i tittelen", "body": "i teksten"}
+_PLACES = {"title": "reason.in_title", "body": "reason.in_body"}
 
 
 def footer_text(alert: Alert) -> str:
     """The footer: "Gjelder ..." (or why the admin route got it), then the classification."""
     parts: list[str] = []
+    language = alert.language
     why = [_clause(text) for text in alert.why]
     if why and alert.kommune_number == "admin":
-        parts.append("Sendt til administratorene: " + "; ".join(why) + ".")
+        parts.append(say(language, "why.admin", why="; ".join(why)))
     elif why:
-        parts.append("Gjelder " + "; ".join(why) + ".")
-    parts.append(classified_text(alert.classification.category, alert.classification.reasons))
+        parts.append(say(language, "why.kommune", why="; ".join(why)))
+    parts.append(classified_text(alert.classification.category, alert.classification.reasons, language))
     return " ".join(parts)
 
 
-def classified_text(category: str, reasons: tuple[str, ...]) -> str:
+def classified_text(category: str, reasons: tuple[str, ...], language: str = "nb") -> str:
     """ "Klassifisert som feil: «driftsproblemer» i tittelen." from the classification's reasons."""
-    word = CATEGORY_WORDS.get(category, category)
-    explained = [text for text in (norwegian_reason(reason) for reason in reasons) if text]
+    word = say(language, f"word.{category}") if category in CATEGORY_WORDS else category
+    explained = [text for text in (norwegian_reason(reason, language) for reason in reasons) if text]
     if not explained:
-        return f"Klassifisert som {word}."
-    return f"Klassifisert som {word}: " + "; ".join(explained[:FOOTER_REASONS]) + "."
+        return say(language, "classified", word=word)
+    return say(language, "classified_because", word=word, reasons="; ".join(explained[:FOOTER_REASONS]))
 
 
-def norwegian_reason(reason: str) -> str | None:
+def norwegian_reason(reason: str, language: str = "nb") -> str | None:
     """One reason in Norwegian, or None when it adds nothing for a reader (or cannot be read)."""
     text = _clause(reason)
     match = CLASSIFIER_PREFIX.match(text)
@@ -60,40 +59,42 @@ def norwegian_reason(reason: str) -> str | None:
         return text or None  # a probe's or a documentation diff's reason: Norwegian already
     head, tail = match.group(1), text[match.end() :].strip()
     if head.startswith("category "):
-        return _category_reason(tail)
+        return _category_reason(tail, language)
     if head in ("planned", "unplanned"):
-        return _planned_reason(head == "planned", tail)
+        return _planned_reason(head == "planned", tail, language)
     return None  # APIs, environment and window are fields of the message already
 
 
-def _category_reason(tail: str) -> str | None:
+def _category_reason(tail: str, language: str) -> str | None:
     if tail.startswith("operations notice"):
-        inner = _hits(tail)
-        where = inner or ("merket «Drift»" if "tagged Drift" in tail else "")
-        return f"driftsmelding ({where}) uten andre kjennetegn" if where else "driftsmelding"
+        inner = _hits(tail, language)
+        where = inner or (say(language, "reason.tagged_drift") if "tagged Drift" in tail else "")
+        if where:
+            return say(language, "reason.operations_where", where=where)
+        return say(language, "reason.operations")
     topic = re.fullmatch(r"topic '([^']*)' in title outweighs '([^']*)'", tail)
     if topic:
-        return f"emnet «{topic.group(1)}» i tittelen veier tyngre enn «{topic.group(2)}»"
+        return say(language, "reason.topic", topic=topic.group(1), other=topic.group(2))
     if tail.startswith("no downtime, error"):
-        return "ingen ord om nedetid, feil, løst feil eller API-endring"
-    return _hits(tail) or None
+        return say(language, "reason.nothing")
+    return _hits(tail, language) or None
 
 
-def _planned_reason(planned: bool, tail: str) -> str | None:
-    word = "planlagt" if planned else "uplanlagt"
+def _planned_reason(planned: bool, tail: str, language: str) -> str | None:
+    word = say(language, "planned" if planned else "unplanned")
     quoted = re.fullmatch(r"'([^']*)'", tail)
     if quoted:
-        return f"{word} («{quoted.group(1)}»)"
+        return say(language, "reason.planned_term", planned=word, term=quoted.group(1))
     if tail.startswith("the window starts after"):
-        return "planlagt (tidsrommet begynner etter at varselet ble publisert)"
+        return say(language, "reason.planned_later")
     if tail.startswith("announced downtime"):
-        return "planlagt (varslet på forhånd)"
+        return say(language, "reason.planned_ahead")
     return None
 
 
-def _hits(text: str) -> str:
+def _hits(text: str, language: str = "nb") -> str:
     """ "'a' in title, 'b' in body" → "«a» i tittelen, «b» i teksten" (the first three)."""
-    return ", ".join(f"«{term}» {_PLACES[place]}" for term, place in _HIT.findall(text)[:3])
+    return ", ".join(f"«{term}» {say(language, _PLACES[place])}" for term, place in _HIT.findall(text)[:3])
 
 
 def _clause(text: str) -> str:

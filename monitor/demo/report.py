@@ -86,11 +86,11 @@ def print_received(out: TextIO, receivers: Receivers) -> None:
     """Per kommune and channel: the first line of every message it received."""
     got: dict[str, list[str]] = defaultdict(list)
     for message in receivers.slack.received():
-        owner = "Oslo / slack" if message.path.startswith("/services/") else "Tromsø / bot"
+        owner = "Oslo / slack" if message.path.startswith("/services/") else _bot_owner(message.channel)
         thread = " (svar i tråd)" if message.thread_ts else ""
         got[owner].append(cut((message.text or "").partition("\n")[0], LINE_CHARS) + thread)
     for teams_message in receivers.teams.received():
-        got["Bergen / teams"].append(_card_headline(teams_message.card))
+        got[_teams_owner(teams_message.card)].append(_card_headline(teams_message.card))
     for mail in receivers.smtp.received():
         for recipient in mail.rcpt_tos:
             got[_mail_owner(recipient)].append(cut(str(mail.message["Subject"]), LINE_CHARS))
@@ -108,7 +108,18 @@ def _card_headline(card: dict[str, object]) -> str:
     return "(card)"
 
 
+def _bot_owner(channel: str | None) -> str:
+    return "Voss / bot" if channel == "C0VOSS" else "Tromsø / bot"
+
+
+def _teams_owner(card: dict[str, object]) -> str:
+    """Bergen and Voss share the demo's Teams webhook; the card's Kommune fact tells them apart."""
+    return "Voss / teams" if "(4621)" in str(card.get("body")) else "Bergen / teams"
+
+
 def _mail_owner(recipient: str) -> str:
+    if "voss" in recipient:
+        return "Voss / epost"
     if "oslo" in recipient:
         return "Oslo / epost"
     if "bergen" in recipient:

@@ -61,7 +61,8 @@ DEMO_FILES = frozenset(
     }
 )
 RULES_TEMPLATE = """\
-# Written by `driftsvarsel demo`: the kommuner of the shipped rules.yaml, pointed at loopback.
+# Written by `driftsvarsel demo`: the kommuner of the shipped rules.yaml, pointed at loopback,
+# and Voss, a nynorsk kommune (målform: nn) on all three kinds of channel.
 settings:
   state_dir: {state_dir}
   database: driftsvarsel.db
@@ -96,6 +97,14 @@ kommuner:
     environments: [prod]
     channels:
       - {{name: bot, kind: slack_bot, token: "env:DEMO_TROMSO_SLACK_TOKEN", channel: C0TROMSO}}
+  - kommunenummer: "4621"
+    navn: Voss
+    målform: nn
+    rettighetspakker: [kommuneBoligsosialeFormaal]
+    channels:
+      - {{name: bot, kind: slack_bot, token: "env:DEMO_TROMSO_SLACK_TOKEN", channel: C0VOSS}}
+      - {{name: teams, kind: teams, webhook: "env:DEMO_BERGEN_TEAMS_WEBHOOK"}}
+      - {{name: epost, kind: email, to: [drift@voss.demo.localhost]}}
 admin:
   - {{name: epost, kind: email, to: [driftsvarsel-admin@demo.localhost]}}
 probes:

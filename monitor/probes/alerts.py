@@ -29,11 +29,12 @@ from monitor.model import (
 from monitor.probes.plan import MASKINPORTEN, display_name
 from monitor.probes.state import Transition
 from monitor.route.recipients import route
+from monitor.texts import LANGUAGES, say
 
 OSLO = ZoneInfo("Europe/Oslo")
 SOURCE = "probe"
 STATUS_LINK = "https://status.skatteetaten.no/"
-NOT_ANNOUNCED = "ikke varslet av Skatteetaten"
+NOT_ANNOUNCED = say("nb", "probe.not_announced")
 #: Pseudo-api for our own Maskinporten client certificate (expiry warnings only).
 CLIENT_CERTIFICATE = "maskinporten-klient"
 
@@ -64,42 +65,48 @@ def transition_alerts(transitions: Sequence[Transition], rules: Rules) -> list[t
     for transition in transitions:
         if not transition.alert:
             continue
-        change, classification = synthetic_change(transition)
-        for alert in route(change, classification, rules):
-            alerts.append(_with_message(transition, alert))
+        # The notice is ours, so each målform gets it in its own words; the same key in both.
+        for language in LANGUAGES:
+            change, classification = synthetic_change(transition, language)
+            for alert in route(change, classification, rules):
+                if alert.language == language:
+                    alerts.append(_with_message(transition, alert))
     return alerts
 
 
-def synthetic_change(transition: Transition) -> tuple[Change, Classification]:
-    """The synthetic notice and its classification describing `transition`."""
+def synthetic_change(transition: Transition, language: str = "nb") -> tuple[Change, Classification]:
+    """The synthetic notice and its classification describing `transition`, in `language`."""
     name = label(transition.api, transition.environment)
-    since = _clock(transition.since, transition.at)
+    since = _clock(transition.since, transition.at, language)
     apis = (ALL_APIS,) if transition.api == MASKINPORTEN else (transition.api,)
     if transition.kind == "recovery":
-        title = f"{name} svarer normalt igjen"
-        text = (
-            f"Helseproben får normale svar fra {name} igjen. Det var nede fra {since} til "
-            f"{_clock(transition.at, transition.at)} ({_duration(transition.since, transition.at)})."
+        title = say(language, "probe.recovered_title", name=name)
+        text = say(
+            language,
+            "probe.recovered_text",
+            name=name,
+            since=since,
+            until=_clock(transition.at, transition.at, language),
+            duration=duration_text(transition.since, transition.at, language),
         )
         window = Window(_local(transition.since), _local(transition.at))
         classification = Classification("resolved", None, apis, _env(transition), window, ("helseprobe",))
     else:
-        what = (
-            "er feilkonfigurert eller feil adressert"
-            if transition.state == "misconfigured"
-            else "svarer ikke"
+        not_announced = say(language, "probe.not_announced")
+        what = say(
+            language, "probe.misconfigured" if transition.state == "misconfigured" else "probe.not_answering"
         )
-        title = f"{name} {what} – {NOT_ANNOUNCED}"
-        text = f"Helseproben har feilet siden {since}. Siste svar: {transition.detail}."
+        title = say(language, "probe.down_title", name=name, what=what, not_announced=not_announced)
+        text = say(language, "probe.down_text", since=since, detail=transition.detail)
         if transition.kind == "overrun":
-            title = f"{name} er fortsatt nede etter varslet nedetid – {NOT_ANNOUNCED}"
-            text += " Skatteetaten varslet nedetid, men det varslede tidsrommet er over."
+            title = say(language, "probe.overrun_title", name=name, not_announced=not_announced)
+            text += say(language, "probe.overrun_text")
         else:
-            text += " Skatteetaten har ikke varslet nedetid for dette API-et nå."
+            text += say(language, "probe.unannounced_text")
         if transition.api == MASKINPORTEN:
-            text += " Alle API-ene trenger tokens fra Maskinporten."
+            text += say(language, "probe.maskinporten_text")
         window = Window(_local(transition.since), None)
-        reasons = (f"helseprobe: {transition.detail}", NOT_ANNOUNCED)
+        reasons = (f"helseprobe: {transition.detail}", not_announced)
         classification = Classification("downtime", False, apis, _env(transition), window, reasons)
     notice = Notice(SOURCE, notice_id(transition), title, text, STATUS_LINK, published=transition.at)
     return Change("new", notice, 1), classification
@@ -151,6 +158,7 @@ def probe_note(
     *,
     now: datetime | None = None,
     environment: str = "unspecified",
+    language: str = "nb",
 ) -> str | None:
     """What the probes see now for the notice's APIs ("*": all, Maskinporten included) in the
     notice's environment ("both"/"unspecified": every environment), or None when no probe covers
@@ -168,34 +176,37 @@ def probe_note(
     ]
     if not wanted:
         return None
-    parts = [f"{label(state.api, state.environment)} {_state_text(state, now)}" for state in wanted]
-    return "Helseprobene ser nå: " + "; ".join(parts) + "."
+    parts = [f"{label(state.api, state.environment)} {_state_text(state, now, language)}" for state in wanted]
+    return say(language, "probe.note", parts="; ".join(parts))
 
 
-def _state_text(state: TargetState, now: datetime | None) -> str:
-    since = f" siden {_clock(state.since, now)}" if state.since is not None else ""
+def _state_text(state: TargetState, now: datetime | None, language: str) -> str:
+    since = say(language, "probe.since", time=_clock(state.since, now, language)) if state.since else ""
     if state.state == "up":
-        return "svarer normalt"
+        return say(language, "probe.up")
     if state.state == "misconfigured":
-        return f"feilkonfigurert{since}"
-    return f"nede{since}"
+        return say(language, "probe.state_misconfigured", since=since)
+    return say(language, "probe.state_down", since=since)
 
 
 def _local(moment: datetime) -> str:
     return f"{moment.astimezone(OSLO):%Y-%m-%dT%H:%M}"
 
 
-def _clock(moment: datetime | None, now: datetime | None = None) -> str:
+def _clock(moment: datetime | None, now: datetime | None = None, language: str = "nb") -> str:
     """Oslo clock time: "10:02" on `now`'s day, else "26.11. 10:02"."""
     if moment is None:
-        return "ukjent tid"
+        return say(language, "probe.unknown_time")
     local = moment.astimezone(OSLO)
     if now is not None and now.astimezone(OSLO).date() == local.date():
         return f"{local:%H:%M}"
     return f"{local:%d.%m. %H:%M}"
 
 
-def _duration(start: datetime, end: datetime) -> str:
+def duration_text(start: datetime, end: datetime, language: str = "nb") -> str:
+    """ "3 t 20 min", "45 min"."""
     minutes = max(int((end - start).total_seconds() // 60), 0)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} t {minutes} min" if hours else f"{minutes} min"
+    if hours:
+        return say(language, "duration.hours", hours=hours, minutes=minutes)
+    return say(language, "duration.minutes", minutes=minutes)

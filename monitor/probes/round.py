@@ -220,14 +220,16 @@ def probe_without_recording(rules: Rules, now: datetime) -> tuple[ProbeResult, .
         session.close()
 
 
-def note_for(db: sqlite_utils.Database, now: datetime) -> Callable[[Classification], str | None]:
+def note_for(db: sqlite_utils.Database, now: datetime) -> Callable[[Classification, str], str | None]:
     """`pipeline.poll_source(probe_note=...)`: what the probes see now, for notices about downtime
     or errors (None for other categories, or when no probe covers the notice's APIs)."""
     states = probe_store.load_states(db)
 
-    def note(classification: Classification) -> str | None:
+    def note(classification: Classification, language: str = "nb") -> str | None:
         if classification.category not in ("downtime", "error"):
             return None
-        return probe_note(classification.apis, states, now=now, environment=classification.environment)
+        return probe_note(
+            classification.apis, states, now=now, environment=classification.environment, language=language
+        )
 
     return note

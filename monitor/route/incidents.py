@@ -10,7 +10,7 @@ matching itself is `monitor.route.threads.find_opening` (pure); this module adds
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -19,6 +19,7 @@ from monitor.catalogue.kommuner import kommune_name
 from monitor.model import Alert, Change, Classification, Notice
 from monitor.route.threads import find_opening
 from monitor.store import notices as notice_store
+from monitor.texts import say
 
 #: How far back a resolution looks for the incident it closes.
 THREAD_LOOKBACK = timedelta(days=7)
@@ -37,6 +38,8 @@ def thread_resolution(
     batch: list[Candidate],
     batch_alerts: list[Alert],
     now: datetime,
+    *,
+    language_of: Callable[[str], str] = lambda kommune: "nb",
 ) -> list[Alert]:
     """Send a resolution to the kommuner and channels that got the incident it closes, threaded."""
     candidates = _incident_candidates(db, batch, now - THREAD_LOOKBACK)
@@ -48,6 +51,7 @@ def thread_resolution(
     threaded = []
     for (kommune, channel), parent_key in sorted(parents.items()):
         name = _kommune_name(routed, kommune)
+        language = language_of(kommune)
         threaded.append(
             Alert(
                 key=f"{base}|{kommune}|{channel}",
@@ -56,8 +60,9 @@ def thread_resolution(
                 channel=channel,
                 change=change,
                 classification=classification,
-                why=("Oppfølging av varselet dere fikk om samme hendelse",),
+                why=(say(language, "route.follow_up"),),
                 thread_key=parent_key,
+                language=language,
             )
         )
     return threaded

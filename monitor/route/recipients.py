@@ -17,11 +17,13 @@ Routing rules:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from monitor.catalogue import apis as catalogue
 from monitor.config.types import ChannelConfig, KommuneConfig, Rules
 from monitor.model import ALL_APIS, Alert, Category, Change, Classification, Environment
+from monitor.texts import say
 
 ADMIN_NUMBER = "admin"
 ADMIN_NAME = "Administrator"
@@ -40,7 +42,8 @@ def route(change: Change, classification: Classification, rules: Rules) -> list[
             continue
         for channel in kommune.channels:
             if passes(channel.categories, channel.environments, classification):
-                alerts.append(_alert(change, classification, kommune.number, kommune.name, channel, why))
+                alert = _alert(change, classification, kommune.number, kommune.name, channel, why)
+                alerts.append(replace(alert, language=kommune.malform))
     for channel in rules.admin:
         if channel.categories is None and alerts:
             continue
@@ -75,13 +78,14 @@ def blocked_by(
 def kommune_api_reasons(kommune: KommuneConfig) -> dict[str, str]:
     """API id (or "*") → why this kommune has it, in Norwegian, for alerts and `rules explain`."""
     reasons: dict[str, str] = {}
+    language = kommune.malform
     if ALL_APIS in kommune.apis:
-        return {ALL_APIS: "alle API-er (apis: '*' i regelfila)"}
+        return {ALL_APIS: say(language, "route.all_apis")}
     for api, pakker in catalogue.apis_for(kommune.rettighetspakker).items():
-        word = "rettighetspakke" if len(pakker) == 1 else "rettighetspakker"
-        reasons[api] = f"{catalogue.api_display_name(api)} ({word} {', '.join(pakker)})"
+        key = "route.pakke" if len(pakker) == 1 else "route.pakker"
+        reasons[api] = say(language, key, api=catalogue.api_display_name(api), pakker=", ".join(pakker))
     for api in kommune.apis:
-        reasons.setdefault(api, f"{catalogue.api_display_name(api)} (oppført under apis i regelfila)")
+        reasons.setdefault(api, say(language, "route.listed", api=catalogue.api_display_name(api)))
     return dict(sorted(reasons.items()))
 
 
@@ -90,7 +94,7 @@ def kommune_why(kommune: KommuneConfig, apis: tuple[str, ...]) -> tuple[str, ...
     if not apis:
         return ()
     if apis == (ALL_APIS,):
-        return (ALL_SERVICES_WHY,)
+        return (say(kommune.malform, "route.all_services"),)
     reasons = kommune_api_reasons(kommune)
     if ALL_APIS in reasons:
         return tuple(f"{catalogue.api_display_name(api)} ({reasons[ALL_APIS]})" for api in apis)

@@ -116,6 +116,7 @@ def message_to_json(message: Message) -> str:
             "footer": message.footer,
             "message_id": message.message_id,
             "in_reply_to": message.in_reply_to,
+            "language": message.language,
         },
         ensure_ascii=False,
     )
@@ -132,4 +133,5 @@ def message_from_json(text: str) -> Message:
         footer=data["footer"],
         message_id=data["message_id"],
         in_reply_to=data.get("in_reply_to"),
+        language=data.get("language", "nb"),
     )
