@@ -23,6 +23,8 @@ from monitor import fetch as fetching
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver.held import hold_alerts
+from monitor.deliver.reminders import queue_reminders, with_duration
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.deliver.worker import DrainStats, drain
 from monitor.diff import diff, suspicious_shrink
@@ -125,6 +127,7 @@ def poll_source(
     # so a crash anywhere leaves the poll undone (and redone next time), never half done.
     with write_transaction(db):
         notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
+        hold_alerts(db, rules, alerts, now)  # quiet hours and digests (the channels' schedules)
         _record_diffs(db, source, changes, docs, now)
         _record(db, rules, source, result, notices=len(notices), error=None, now=now)
         if baseline:
@@ -193,6 +196,10 @@ def _render(
     note = probe_note(alert.classification, alert.language) if probe_note is not None else None
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
     message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+    parent = outbox.item_by_key(db, alert.thread_key) if alert.thread_key else None
+    ended = alert.change.notice.published or alert.change.notice.updated
+    if parent is not None and ended is not None and alert.classification.category == "resolved":
+        message = with_duration(message, parent.created_at, ended)  # "(varte i 3 t 20 min)"
     doc = docs.get(alert.change.notice.notice_id)
     if doc is None:
         return message
@@ -348,6 +355,7 @@ def poll_once(
         reports.append(report)
     totals = None
     if deliver:
+        queue_reminders(db, rules, clock())  # "[Fortsatt]" replies owed to open incidents
         totals = DrainStats()
         while True:  # drain until nothing more is due now (a round sends at most 100)
             stats = drain(db, rules, now_fn=clock)

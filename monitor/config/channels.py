@@ -11,13 +11,14 @@ from typing import cast
 from yaml.nodes import Node
 
 from monitor.config.parse import Checker, join
+from monitor.config.schedule import SCHEDULE_KEYS, parse_schedule
 from monitor.config.secrets import CRED_PREFIX, ENV_PREFIX, is_secret_ref
 from monitor.config.types import ChannelConfig, ChannelKind
 from monitor.model import CATEGORIES, Category, Environment
 
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("slack_webhook", "slack_bot", "teams", "email")
 #: Keys every channel takes, then the keys of each kind (the secret-bearing ones are references).
-COMMON_CHANNEL_KEYS = ("name", "kind", "categories", "environments", "fallback")
+COMMON_CHANNEL_KEYS = ("name", "kind", "categories", "environments", "fallback") + SCHEDULE_KEYS
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "slack_webhook": ("webhook",),
     "teams": ("webhook",),
@@ -129,6 +130,7 @@ def parse_channel(checker: Checker, node: Node, path: str, prefix: str = "ADMIN"
         if "fallback" in entries
         else None
     )
+    schedule = parse_schedule(checker, entries, path)
     if kind is None:
         return None
     ok = _check_kind_keys(checker, node, entries, path, kind)
@@ -147,7 +149,7 @@ def parse_channel(checker: Checker, node: Node, path: str, prefix: str = "ADMIN"
     if "to" in entries and kind == "email":
         to = _addresses(checker, entries["to"][1], join(path, "to")) or ()
     ok = ok and (secret is not None or kind == "email") and (kind != "slack_bot" or target is not None)
-    if name is None or not ok or (kind == "email" and not to):
+    if name is None or not ok or (kind == "email" and not to) or schedule is None:
         return None
     return ChannelConfig(
         name=name,
@@ -159,6 +161,7 @@ def parse_channel(checker: Checker, node: Node, path: str, prefix: str = "ADMIN"
         environments=environments,
         fallback=fallback,
         line=node.start_mark.line + 1,
+        schedule=schedule,
     )
 
 

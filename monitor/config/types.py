@@ -7,6 +7,7 @@ here, only references to them ("env:NAME" or "cred:NAME"), resolved by `secrets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,31 @@ from monitor.texts import Language
 
 ChannelKind = Literal["slack_webhook", "slack_bot", "teams", "email"]
 SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "betterstack", "docpage", "openapi"]
+
+
+#: Sent the moment they are classified, whatever the hour; a channel can only add to these.
+URGENT_CATEGORIES: frozenset[Category] = frozenset({"downtime", "error", "resolved"})
+
+
+@dataclass(frozen=True)
+class DeliverySchedule:
+    """When a channel takes the categories that can wait (`info`, `api_change`).
+
+    `quiet_start`-`quiet_end` (Europe/Oslo, may pass midnight): held until the quiet hours end on
+    the next working day. `digest_at`: collected into one message at that time on working days.
+    Weekends and Norwegian public holidays count as quiet all day. `urgent` always goes out at once.
+    An open error or downtime gets a reminder after every `remind_after_hours` of working time.
+    """
+
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    digest_at: time | None = None
+    urgent: frozenset[Category] = URGENT_CATEGORIES
+    remind_after_hours: float = 4.0  # working hours between "[Fortsatt]" reminders; 0: none
+
+    @property
+    def holds_anything(self) -> bool:
+        return self.quiet_start is not None or self.digest_at is not None
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,7 @@ class ChannelConfig:
     environments: frozenset[Environment] | None = None
     fallback: str | None = None
     line: int = 0
+    schedule: DeliverySchedule = field(default_factory=DeliverySchedule)
 
 
 @dataclass(frozen=True)

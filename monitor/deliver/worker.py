@@ -29,6 +29,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.config.types import ChannelConfig, Rules
+from monitor.deliver import held
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.errors import UserError
@@ -163,10 +164,13 @@ def _process(
         return "deferred"
     if not outbox.claim(db, item.id, now, now + LEASE, holder=HOLDER):
         return "skipped"
-    result = _safe_send(send, _for_sending(item, channel, thread_ref), channel)
+    mates = held.collect_digest(db, item, now, holder=HOLDER, lease=LEASE)
+    result = _safe_send(send, _for_sending(held.as_digest(item, mates), channel, thread_ref), channel)
     done_at = now_fn()
     if target is not None:
         limiter.record(target, done_at)
+    for mate in mates:  # one digest, one result for every notice in it
+        _settle(db, rules, mate, channel, result, rng, done_at)
     return _settle(db, rules, item, channel, result, rng, done_at)
 
 

@@ -32,6 +32,7 @@ from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.secretcheck import SecretProblem
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver.reminders import queue_reminders
 from monitor.deliver.worker import RateLimiter, drain, real_sender, release_stale_claims
 from monitor.errors import UserError
 from monitor.pipeline import poll_source, utcnow
@@ -126,6 +127,7 @@ class Daemon:
 
     def deliver(self) -> None:
         try:
+            queue_reminders(self.db(), self.rules, self.now_fn())  # "[Fortsatt]" replies owed now
             for _ in range(MAX_DRAINS_PER_ROUND):
                 stats = drain(
                     self.db(),

@@ -94,11 +94,11 @@ TEXTS: dict[str, str] = {
     # Durations ("Varte i 3 t 20 min")
     "duration.hours": "{hours} t {minutes} min",
     "duration.minutes": "{minutes} min",
-    # Reminders while an outage lasts (monitor/deliver/held.py)
+    # Reminders while an outage lasts (monitor/deliver/reminders.py)
     "reminder.subject": "[Fortsatt] {title}",
     "reminder.headline": "Fortsatt ikke løst: {title}",
-    "reminder.body": "Skatteetaten har ennå ikke meldt at dette er løst. Varslet {since}, pågått i {duration}.",
-    "lasted": "Varte i {duration}.",
+    "reminder.body": "Skatteetaten har ennå ikke meldt at dette er løst. Varslet {since}; har vart i {duration}.",
+    "lasted": "(varte i {duration})",
     # Digests (info and API changes held to the channel's digest time)
     "digest.subject": "[Driftsvarsel] Samlevarsel: {count} varsler",
     "digest.headline": "Samlevarsel: {count} varsler fra Skatteetaten",

@@ -94,11 +94,11 @@ TEXTS: dict[str, str] = {
     # Durations ("Varte i 3 t 20 min")
     "duration.hours": "{hours} t {minutes} min",
     "duration.minutes": "{minutes} min",
-    # Reminders while an outage lasts (monitor/deliver/held.py)
+    # Reminders while an outage lasts (monitor/deliver/reminders.py)
     "reminder.subject": "[Framleis] {title}",
     "reminder.headline": "Framleis ikkje løyst: {title}",
-    "reminder.body": "Skatteetaten har enno ikkje meldt at dette er løyst. Varsla {since}, vart ved i {duration}.",
-    "lasted": "Varte i {duration}.",
+    "reminder.body": "Skatteetaten har enno ikkje meldt at dette er løyst. Varsla {since}; har vart i {duration}.",
+    "lasted": "(varte i {duration})",
     # Digests (info and API changes held to the channel's digest time)
     "digest.subject": "[Driftsvarsel] Samlevarsel: {count} varsel",
     "digest.headline": "Samlevarsel: {count} varsel frå Skatteetaten",
