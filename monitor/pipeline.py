@@ -39,6 +39,7 @@ from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
 from monitor.store import open_db, outbox, write_transaction
 from monitor.store import sources as source_store
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -280,12 +281,8 @@ def _record(
             rules,
             now,
             key=f"admin:source-broken:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=f"Kilden «{source.name}» svarer ikke som forventet",
-            text=(
-                f"Driftsvarsel-monitoren får ikke lest {source.url}.\n"
-                f"Feil: {error}\n"
-                "Ingen varsler fra denne kilden går tapt: de sendes når kilden virker igjen."
-            ),
+            subject=say(rules.admin_malform, "admin.source_broken_subject", source=source.name),
+            text=say(rules.admin_malform, "admin.source_broken_text", url=source.url, error=error),
         )
     elif transition.recovered:
         report_to_admin(
@@ -293,8 +290,8 @@ def _record(
             rules,
             now,
             key=f"admin:source-recovered:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=f"Kilden «{source.name}» virker igjen",
-            text=f"{source.url} svarer normalt igjen.",
+            subject=say(rules.admin_malform, "admin.source_recovered_subject", source=source.name),
+            text=say(rules.admin_malform, "admin.source_recovered_text", url=source.url),
         )
 
 
@@ -305,7 +302,9 @@ def report_to_admin(
     items = []
     for channel in rules.admin:
         idem_key = f"{key}|admin|{channel.name}"
-        items.append(("admin", channel.name, idem_key, render_admin(subject, text, idem_key)))
+        items.append(
+            ("admin", channel.name, idem_key, render_admin(subject, text, idem_key, rules.admin_malform))
+        )
     outbox.enqueue_admin(db, items, now)
 
 

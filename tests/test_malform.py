@@ -22,6 +22,7 @@ from monitor.demo.localserver import LocalServer, Route
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.demo.replay import FEED_PATH, build_feed
 from monitor.pipeline import poll_source
+from monitor.probes.alerts import cert_warning_messages
 from monitor.store import open_db
 
 START = datetime(2024, 1, 29, 9, 0, tzinfo=UTC)
@@ -166,3 +167,40 @@ def test_poll_nynorsk_kommune_gets_nynorsk_on_slack_teams_and_email(
     voss_text = voss_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Råka API-ar: " in voss_text and "Publisert: måndag 29.01.2024 kl. 09:00" in voss_text
     assert "ikke" not in voss_text.replace(BODY, "")
+
+
+def test_admin_malform_nn_writes_the_admin_route_in_nynorsk(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        textwrap.dedent("""\
+            settings:
+              smtp: {host: mail.example, sender: driftsvarsel@example.no}
+            kommuner:
+              - kommunenummer: "0301"
+                apis: [inntekt]
+                channels:
+                  - {name: epost, kind: email, to: [drift@oslo.example]}
+            admin:
+              målform: nn
+              channels:
+                - {name: epost, kind: email, to: [admin@example.no]}
+            """),
+        encoding="utf-8",
+    )
+    rules = load_rules(path, environ={})
+    assert (rules.language_of("admin"), rules.language_of("0301")) == ("nn", "nb")
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    (warning,) = cert_warning_messages(
+        rules, "inntekt", "prod", "api.skatteetaten.no", now + timedelta(days=6), 7, now
+    )
+    assert (
+        warning.message.subject
+        == "[Driftsvarsel admin] TLS-sertifikatet til api.skatteetaten.no går ut om 6 dagar"
+    )
+    assert warning.message.footer == "Driftsmelding frå driftsvarsel-monitor til administratorane."
+    assert "Blir det ikkje fornya, vil kall mot API-et feile." in warning.message.body
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("målform: nn", "målform: nynorsk"), encoding="utf-8"
+    )
+    (problem,) = check_rules(path, environ={})
+    assert problem.startswith(f"{path}:9: admin.målform: 'nynorsk' is not a målform"), problem

@@ -5,7 +5,7 @@ Called by config.py with a Checker; every problem is recorded, nothing is raised
 
 from __future__ import annotations
 
-from yaml.nodes import Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from monitor.catalogue import apis as catalogue
 from monitor.catalogue import kommuner
@@ -25,7 +25,7 @@ KOMMUNE_KEYS = (
     "environments",
     "channels",
 )
-ADMIN_KEYS = ("channels",)
+ADMIN_KEYS = ("målform", "channels")
 
 
 def parse_kommuner(checker: Checker, node: Node, path: str = "kommuner") -> tuple[KommuneConfig, ...]:
@@ -173,6 +173,17 @@ def _rettighetspakker(checker: Checker, node: Node, path: str) -> tuple[str, ...
 def _apis(checker: Checker, node: Node, path: str) -> tuple[str, ...] | None:
     values = checker.choices(node, path, KOMMUNE_APIS + (ALL_APIS,))
     return None if values is None else tuple(sorted(set(values)))
+
+
+def parse_admin_malform(checker: Checker, node: Node, path: str = "admin") -> Language | None:
+    """`admin: {målform: nn, ...}`: the written standard of the admin route (default nb)."""
+    # parse_admin reports the section's shape; this only reads the one key, so nothing twice.
+    if not isinstance(node, MappingNode):
+        return "nb"
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "målform":
+            return _malform(checker, value, join(path, "målform"))
+    return "nb"
 
 
 def parse_admin(checker: Checker, node: Node, path: str = "admin") -> tuple[ChannelConfig, ...]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node
 
 from monitor.config.components import component_terms, parse_components
-from monitor.config.kommuner import parse_admin, parse_kommuner
+from monitor.config.kommuner import parse_admin, parse_admin_malform, parse_kommuner
 from monitor.config.parse import Checker, compose_file, duplicate_keys, is_null, join, scalars
 from monitor.config.probes import parse_probes
 from monitor.config.settings import DEFAULT_SOURCES, parse_settings, parse_sources
@@ -154,6 +154,7 @@ def _build(checker: Checker, root: Node, path: Path, environ: Mapping[str, str])
             "add settings.smtp with host and sender",
         )
     _scan_for_secrets(checker, root)
+    admin_malform = parse_admin_malform(checker, section["admin"]) if _given(section, "admin") else "nb"
     return Rules(
         path=path.absolute(),
         settings=settings,
@@ -163,6 +164,7 @@ def _build(checker: Checker, root: Node, path: Path, environ: Mapping[str, str])
         vocabulary=vocabulary,
         probes=probes,
         components=components,
+        admin_malform=admin_malform or "nb",
     )
 
 

@@ -180,9 +180,12 @@ class Rules:
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
     components: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status-page component → APIs
+    admin_malform: Language = "nb"  # `admin: {målform: nn}`: the admin route's written standard
 
     def language_of(self, kommune_number: str) -> Language:
-        """The målform of kommune `kommune_number`; bokmål for the admin route and unknown numbers."""
+        """The målform of kommune `kommune_number` ("admin": the admin route's); bokmål if unknown."""
+        if kommune_number == "admin":
+            return self.admin_malform
         for kommune in self.kommuner:
             if kommune.number == kommune_number:
                 return kommune.malform

@@ -18,6 +18,7 @@ from monitor.config.types import ChannelConfig, Rules
 from monitor.model import DeliveryResult, Message
 from monitor.store import outbox
 from monitor.store.outbox import OutboxEntry, OutboxItem
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ def report_dead(
         if item.kommune == "admin" and channel.name == item.channel:
             continue
         key = f"{ADMIN_KEY_PREFIX}dead:{item.id}|admin|{channel.name}"
-        entries.append(OutboxEntry(key, None, None, "admin", channel.name, admin_message(subject, text, key)))
+        message = admin_message(subject, text, key, rules.admin_malform)
+        entries.append(OutboxEntry(key, None, None, "admin", channel.name, message))
     if not entries:
         log.error("no admin channel to report dead outbox item %d to", item.id)
     return outbox.enqueue(db, entries, now=now)
@@ -99,53 +101,57 @@ def find_channel(rules: Rules, kommune: str, name: str) -> ChannelConfig | None:
     return next((channel for channel in channels if channel.name == name), None)
 
 
-def admin_message(subject: str, text: str, key: str) -> Message:
+def admin_message(subject: str, text: str, key: str, language: str = "nb") -> Message:
     """`monitor.deliver.render.render_admin`, or a plain Message when the renderer is not available."""
     try:
         from monitor.deliver.render import render_admin
     except ImportError:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
         return Message(subject, subject, (), text, None, "", f"<{digest}@driftsvarsel.invalid>")
-    return render_admin(subject, text, key)
+    return render_admin(subject, text, key, language)
 
 
 def _describe(
     rules: Rules, item: OutboxItem, result: DeliveryResult, fallback: str | None, reason: DeadReason
 ) -> tuple[str, str]:
-    who = _who(rules, item.kommune)
-    channel = f"«{item.channel}» for {who}"
-    answer = f"HTTP {result.status}" if result.status is not None else "uten svar"
+    language = rules.admin_malform
+    channel = say(language, "admin.channel", channel=item.channel, who=_who(rules, item.kommune, language))
+    answer = f"HTTP {result.status}" if result.status is not None else say(language, "admin.no_answer")
     if reason == "gone":
-        subject = f"Kanalen {channel} finnes ikke lenger"
-        first = f"Kanalen {channel} er ikke lenger satt opp i rules.yaml, så meldingen ble ikke sendt."
+        subject = say(language, "admin.gone_subject", channel=channel)
+        first = say(language, "admin.gone_text", channel=channel)
     elif reason == "permanent":
-        subject = f"Kanalen {channel} virker ikke"
-        first = f"Kanalen {channel} svarer {answer}: {result.detail}. Meldingen prøves ikke på nytt."
+        subject = say(language, "admin.permanent_subject", channel=channel)
+        first = say(language, "admin.permanent_text", channel=channel, answer=answer, detail=result.detail)
     else:
-        subject = f"Ga opp å levere til kanalen {channel}"
-        first = (
-            f"Meldingen er ikke levert etter {item.attempts + 1} forsøk siden "
-            f"{item.created_at:%Y-%m-%d %H:%M} UTC. Siste svar: {answer}: {result.detail}."
+        subject = say(language, "admin.gave_up_subject", channel=channel)
+        first = say(
+            language,
+            "admin.gave_up_text",
+            attempts=item.attempts + 1,
+            since=f"{item.created_at:%Y-%m-%d %H:%M}",
+            answer=answer,
+            detail=result.detail,
         )
     rescue = (
-        f"Den er sendt til reservekanalen «{fallback}» i stedet."
+        say(language, "admin.fallback_used", fallback=fallback)
         if fallback
-        else "Ingen reservekanal er satt opp."
+        else say(language, "admin.no_fallback")
     )
     lines = [
         first,
-        f"Melding: «{item.message.subject}» (utboks-id {item.id}).",
+        say(language, "admin.dead_message", subject=item.message.subject, id=item.id),
         rescue,
-        f"Når kanalen er rettet: driftsvarsel outbox retry {item.id}",
+        say(language, "admin.dead_retry", id=item.id),
     ]
     return subject, "\n".join(lines)
 
 
-def _who(rules: Rules, kommune: str) -> str:
+def _who(rules: Rules, kommune: str, language: str = "nb") -> str:
     if kommune == "admin":
-        return "administratorene"
+        return say(language, "admin.who_admins")
     name = next((k.name for k in rules.kommuner if k.number == kommune), None)
-    return f"{name} ({kommune})" if name else f"kommune {kommune}"
+    return f"{name} ({kommune})" if name else say(language, "admin.who_kommune", number=kommune)
 
 
 def _swap_channel(key: str, kommune: str, channel: str, other: str) -> str:

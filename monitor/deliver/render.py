@@ -86,21 +86,23 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
     )
 
 
-def render_admin(subject: str, text: str, key: str) -> Message:
-    """A notice to the operators (source broken/recovered, dead letters, webhook gone).
+def render_admin(subject: str, text: str, key: str, language: str = "nb") -> Message:
+    """A notice to the operators (source broken/recovered, dead letters, webhook gone), in the
+    admin route's målform (`admin: {målform: nn}`).
 
     Registered secrets are masked (`monitor.redact`): the text may quote a receiver or an exception.
     """
     subject, text = redact(subject), redact(text)
-    headline = _cap(one_line(visible(subject)), TITLE_MAX_CHARS)
+    headline = _cap(one_line(visible(subject)), TITLE_MAX_CHARS, language)
     return Message(
-        subject=_cap(f"[Driftsvarsel admin] {headline}", SUBJECT_MAX_CHARS),
+        subject=_cap(say(language, "admin.subject", headline=headline), SUBJECT_MAX_CHARS, language),
         headline=headline,
         fields=(),
-        body=truncate(visible(text).strip(), BODY_MAX_CHARS),
+        body=truncate(visible(text).strip(), BODY_MAX_CHARS, language),
         link=None,
-        footer=say("nb", "admin.footer"),
+        footer=say(language, "admin.footer"),
         message_id=message_id_for(key),
+        language=language,
     )
 
 

@@ -132,23 +132,23 @@ def cert_warning_messages(
     For api CLIENT_CERTIFICATE, `host` names our own Maskinporten certificate instead.
     """
     left = max((expires - now).days, 0)
-    if api == CLIENT_CERTIFICATE:
-        subject = f"Virksomhetssertifikatet for Maskinporten utløper om {left} dager"
-        consequence = "Fornyes det ikke, får den autentiserte helseproben ikke lenger token."
-        what = f"virksomhetssertifikatet ({host})"
-    else:
-        subject = f"TLS-sertifikatet til {host} utløper om {left} dager"
-        consequence = "Fornyes det ikke, vil kall mot API-et feile."
-        what = f"sertifikatet til {host}"
-    text = (
-        f"Helseproben for {label(api, environment)} ser at {what} utløper {_clock(expires, now)} "
-        f"(varsel {days} dager før). {consequence}"
+    language = rules.admin_malform
+    kind = "cert_client" if api == CLIENT_CERTIFICATE else "cert"
+    subject = say(language, f"admin.{kind}_subject", days=left, host=host)
+    text = say(
+        language,
+        "admin.cert_text",
+        label=label(api, environment),
+        what=say(language, f"admin.{kind}_what", host=host),
+        when=_clock(expires, now, language),
+        warn_days=days,
+        consequence=say(language, f"admin.{kind}_consequence"),
     )
     key = f"probe:cert:{api}:{environment}:{expires:%Y%m%dT%H%M}:{days}"
     messages = []
     for channel in rules.admin:
         idem_key = f"{key}|admin|{channel.name}"
-        messages.append(AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key)))
+        messages.append(AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key, language)))
     return messages
 
 

@@ -48,8 +48,11 @@ def route(change: Change, classification: Classification, rules: Rules) -> list[
         if channel.categories is None and alerts:
             continue
         if passes(channel.categories, channel.environments, classification):
-            why = _admin_why(channel, classification, reached_kommuner=bool(alerts))
-            alerts.append(_alert(change, classification, ADMIN_NUMBER, ADMIN_NAME, channel, why))
+            why = _admin_why(
+                channel, classification, reached_kommuner=bool(alerts), language=rules.admin_malform
+            )
+            alert = _alert(change, classification, ADMIN_NUMBER, ADMIN_NAME, channel, why)
+            alerts.append(replace(alert, language=rules.admin_malform))
     return alerts
 
 
@@ -102,13 +105,13 @@ def kommune_why(kommune: KommuneConfig, apis: tuple[str, ...]) -> tuple[str, ...
 
 
 def _admin_why(
-    channel: ChannelConfig, classification: Classification, *, reached_kommuner: bool
+    channel: ChannelConfig, classification: Classification, *, reached_kommuner: bool, language: str = "nb"
 ) -> tuple[str, ...]:
     if channel.categories is not None:
-        return (f"Administratorkanalen abonnerer på kategorien {classification.category}",)
+        return (say(language, "admin.why_category", category=classification.category),)
     if not classification.apis:
-        return ("Gjelder ingen av kommunenes API-er",)
-    return ("Ingen kommune fikk dette varselet (filtrert bort eller ingen abonnent)",)
+        return (say(language, "admin.why_no_api"),)
+    return (say(language, "admin.why_unreached"),)
 
 
 def _alert(
