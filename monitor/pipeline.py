@@ -24,7 +24,7 @@ from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
 from monitor.deliver.held import hold_alerts
-from monitor.deliver.reminders import queue_reminders, with_duration
+from monitor.deliver.reminders import queue_reminders, resolution_span, with_duration
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.deliver.worker import DrainStats, drain
 from monitor.diff import diff, suspicious_shrink
@@ -198,9 +198,9 @@ def _render(
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
     message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
     parent = outbox.item_by_key(db, alert.thread_key) if alert.thread_key else None
-    ended = alert.change.notice.published or alert.change.notice.updated
-    if parent is not None and ended is not None and alert.classification.category == "resolved":
-        message = with_duration(message, parent.created_at, ended)  # "(varte i 3 t 20 min)"
+    span = resolution_span(alert, parent.created_at if parent is not None else None)
+    if span is not None:
+        message = with_duration(message, *span)  # "(varte i 3 t 20 min)"
     doc = docs.get(alert.change.notice.notice_id)
     if doc is None:
         return message

@@ -41,6 +41,7 @@ def test_demo_replays_delivers_to_every_kommune_and_shows_probe_history(tmp_path
     assert voss.count("svarar ikkje – ikkje varsla av Skatteetaten") == 3
     assert voss.count("[Løyst] Driftsproblemer") == 2 and "Løyst (oppdatert varsel): Driftsproblemer" in voss
     assert "ikke varslet" not in voss and "[Løst]" not in voss and "[Endret]" not in voss
+    assert "Løyst (oppdatert varsel): Driftsproblemer (varte i 3 t 34 min)" in voss
     assert "(svar i tråd)" in out, "the resolution was not threaded on the Slack bot"
     status = out.split("== Health probes (driftsvarsel status)")[1]
     assert "Inntekt API" in status and "50.0 %" in status

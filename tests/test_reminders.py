@@ -15,7 +15,7 @@ import sqlite_utils
 
 from monitor.config.load import load_rules
 from monitor.config.types import Rules
-from monitor.deliver.reminders import duration_text, queue_reminders, with_duration
+from monitor.deliver.reminders import duration_text, queue_reminders, resolution_span, with_duration
 from monitor.deliver.render import render_alert
 from monitor.deliver.worker import drain
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver
@@ -176,3 +176,17 @@ def _alert_for_duration() -> Alert:
     notice = Notice("status", "r", "Driftsproblem", "Løst.", "")
     classification = Classification("resolved", None, ("*",), "prod", None)
     return Alert("status:r#v1|0301|epost", "0301", "Oslo", "epost", Change("new", notice, 1), classification)
+
+
+def test_resolution_span_edited_incident_and_threaded_resolution() -> None:
+    alert = _alert_for_duration()
+    published = OPENED + timedelta(hours=3, minutes=20)
+    threaded = replace(alert, change=Change("new", replace(alert.change.notice, published=published), 1))
+    assert resolution_span(threaded, OPENED) == (OPENED, published)
+    assert resolution_span(threaded, None) is None
+    assert resolution_span(threaded, published - timedelta(seconds=30)) is None  # under a minute
+    edited_notice = replace(alert.change.notice, published=OPENED, updated=OPENED + timedelta(minutes=75))
+    edited = replace(alert, change=Change("edited", edited_notice, 2, previous=alert.change.notice))
+    assert resolution_span(edited, None) == (OPENED, OPENED + timedelta(minutes=75))
+    error = replace(threaded, classification=replace(alert.classification, category="error"))
+    assert resolution_span(error, OPENED) is None

@@ -21,7 +21,7 @@ from monitor.config.types import Rules
 from monitor.deliver.deadletter import find_channel
 from monitor.deliver.quiet import OSLO, in_working_hours, working_time_between
 from monitor.deliver.render import message_id_for
-from monitor.model import Message
+from monitor.model import Alert, Message
 from monitor.store import held as held_store
 from monitor.store import outbox
 from monitor.store.outbox import OutboxEntry, OutboxItem
@@ -91,6 +91,25 @@ def with_duration(message: Message, started: datetime, ended: datetime) -> Messa
     """A resolution's message with how long the incident lasted in its headline."""
     lasted = say(message.language, "lasted", duration=duration_text(ended - started, message.language))
     return replace(message, headline=f"{message.headline} {lasted}")
+
+
+def resolution_span(alert: Alert, parent_created: datetime | None) -> tuple[datetime, datetime] | None:
+    """When the incident a resolution closes began and ended, or None when that is not known.
+
+    An incident edited to "resolved": from its publication to its update. A resolution threaded
+    under an opening alert: from when that alert was queued to the resolution's publication.
+    Spans under a minute are not worth saying.
+    """
+    if alert.classification.category != "resolved":
+        return None
+    notice = alert.change.notice
+    if alert.change.kind == "edited":
+        start, end = notice.published, notice.updated
+    else:
+        start, end = parent_created, notice.published or notice.updated
+    if start is None or end is None or end - start < timedelta(minutes=1):
+        return None
+    return start, end
 
 
 def duration_text(span: timedelta, language: str) -> str:

@@ -167,10 +167,11 @@ def build_payload(message: Message) -> dict[str, Any]:
     if message.footer:
         tail.append({"type": "context", "elements": [_mrkdwn(_fit(message.footer, SECTION_MAX))]})
     room = min(MAX_BODY_SECTIONS, MAX_BLOCKS - len(blocks) - len(tail))
-    pieces = list(_split_escaped(escape.slack(message.body), SECTION_MAX - len(SHORTENED) - 1))
+    shortened = say(message.language, "shortened")  # "… (forkortet)" / "… (forkorta)"
+    pieces = list(_split_escaped(escape.slack(message.body), SECTION_MAX - len(shortened) - 1))
     for index, piece in enumerate(pieces[:room]):
         cut = index == room - 1 and len(pieces) > room
-        blocks.append({"type": "section", "text": _mrkdwn(piece + (" " + SHORTENED if cut else ""))})
+        blocks.append({"type": "section", "text": _mrkdwn(piece + (" " + shortened if cut else ""))})
     return {"text": _fit(message.subject, FALLBACK_MAX), "blocks": blocks + tail}
 
 

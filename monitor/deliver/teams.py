@@ -95,15 +95,15 @@ def _fit_body(message: Message, limit: int) -> bytes:
     low, high = 0, len(message.body)  # invariant: a cut to `low` characters fits (or low == 0)
     while low < high:
         middle = (low + high + 1) // 2
-        if len(encode(_shorten(message.body, middle))) <= limit:
+        if len(encode(_shorten(message.body, middle, message.language))) <= limit:
             low = middle
         else:
             high = middle - 1
-    return encode(_shorten(message.body, low) if low >= MIN_BODY_CHARS else "")
+    return encode(_shorten(message.body, low, message.language) if low >= MIN_BODY_CHARS else "")
 
 
-def _shorten(text: str, keep: int) -> str:
-    return text[:keep].rstrip() + SHORTENED
+def _shorten(text: str, keep: int, language: str = "nb") -> str:
+    return text[:keep].rstrip() + say(language, "shortened")
 
 
 def _capped(message: Message, cap: int) -> Message:
