@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.cli.main import main
 from monitor.config.load import check_rules, load_rules
 from monitor.deliver.worker import drain
 from monitor.demo.localserver import LocalServer, Route
@@ -204,3 +205,15 @@ def test_admin_malform_nn_writes_the_admin_route_in_nynorsk(tmp_path: Path) -> N
     )
     (problem,) = check_rules(path, environ={})
     assert problem.startswith(f"{path}:9: admin.målform: 'nynorsk' is not a målform"), problem
+
+
+def test_rules_explain_shows_the_malform_and_the_reasons_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _rules_problems(tmp_path, "nn") == []
+    assert main(["rules", "explain", "--rules", str(tmp_path / "rules.yaml"), "--kommune", "4621"]) == 0
+    out = capsys.readouterr().out
+    assert "  målform: nn (nynorsk)\n" in out
+    assert "    inntekt: Inntekt API (ført opp under apis i regelfila)\n" in out
+    assert main(["rules", "explain", "--rules", str(tmp_path / "rules.yaml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kommuner"][0]["malform"] == "nn"

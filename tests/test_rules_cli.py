@@ -168,6 +168,7 @@ def test_rules_explain_json_for_one_and_for_all(rules_file: Path, capsys: pytest
                 "kommunenummer": "1103",
                 "navn": "Stavanger",
                 "rettighetspakker": [],
+                "malform": "nb",
                 "apis": [
                     {"api": "inntekt", "why": "Inntekt API (oppført under apis i regelfila)", "scopes": []}
                 ],

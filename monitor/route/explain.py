@@ -36,6 +36,7 @@ def explain_lines(kommune: KommuneConfig) -> list[str]:
     """The APIs `kommune` follows, why, and its channels with their filters."""
     lines = [f"{kommune.number} {kommune.name}"]
     lines.append(f"  rettighetspakker: {', '.join(kommune.rettighetspakker) or '(ingen)'}")
+    lines.append(f"  målform: {kommune.malform} ({'nynorsk' if kommune.malform == 'nn' else 'bokmål'})")
     lines.append("  API-er:")
     for api, why in kommune_api_reasons(kommune).items():
         scopes = api_scopes(kommune, api)
@@ -77,6 +78,7 @@ def explain_json(rules: Rules, kommuner: Sequence[KommuneConfig]) -> dict[str, o
                 "kommunenummer": kommune.number,
                 "navn": kommune.name,
                 "rettighetspakker": list(kommune.rettighetspakker),
+                "malform": kommune.malform,
                 "apis": [
                     {"api": api, "why": why, "scopes": api_scopes(kommune, api)}
                     for api, why in kommune_api_reasons(kommune).items()
