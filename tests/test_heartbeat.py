@@ -107,3 +107,25 @@ def test_heartbeat_text_before_any_poll() -> None:
     subject, text = heartbeat_text(stats)
     assert subject == "driftsvarsel lever, men 1 kilde feiler"
     assert "0 av 1 kilde OK, ingen vellykket henting ennå" in text
+
+
+def test_heartbeat_text_in_nynorsk_for_a_nynorsk_admin_route() -> None:
+    now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    stats = HeartbeatStats(
+        now=now,
+        sources_ok=3,
+        sources_total=4,
+        last_good_poll=None,
+        outbox_pending=2,
+        outbox_dead=1,
+        failing=("nyheter-atom",),
+    )
+    subject, text = heartbeat_text(stats, "nn")
+    assert subject == "driftsvarsel lever, men 1 kjelde feilar"
+    assert text.splitlines() == [
+        "driftsvarsel lever: 3 av 4 kjelder OK, inga vellukka henting enno, 2 i utboks, "
+        "1 kunne ikkje leverast",
+        "",
+        "Kjelder som feilar:",
+        "- nyheter-atom",
+    ]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from monitor.texts import say
+
 DEFAULT_TZ = "Europe/Oslo"
 
 
@@ -46,38 +48,40 @@ def heartbeat_due(last_sent: datetime | None, now: datetime, hour: int | None, t
     return last_sent is None or _aware(last_sent) < scheduled
 
 
-def heartbeat_text(stats: HeartbeatStats) -> tuple[str, str]:
-    """(subject, text) in Norwegian, e.g. "driftsvarsel lever: 4 kilder OK, siste vellykkede
-    henting 10:02, 0 i utboks"."""
+def heartbeat_text(stats: HeartbeatStats, language: str = "nb") -> tuple[str, str]:
+    """(subject, text) in Norwegian (`language` nb or nn), e.g. "driftsvarsel lever: 4 kilder OK,
+    siste vellykkede henting 10:02, 0 i utboks"."""
     zone = ZoneInfo(stats.tz)
+    total = _sources(stats.sources_total, language)
     if stats.sources_ok == stats.sources_total:
-        sources = f"{_count(stats.sources_total, 'kilde', 'kilder')} OK"
+        sources = say(language, "heartbeat.sources", sources=total)
     else:
-        sources = f"{stats.sources_ok} av {_count(stats.sources_total, 'kilde', 'kilder')} OK"
+        sources = say(language, "heartbeat.sources_some", ok=stats.sources_ok, sources=total)
     if stats.last_good_poll is None:
-        last = "ingen vellykket henting ennå"
+        last = say(language, "heartbeat.no_poll")
     else:
-        last = f"siste vellykkede henting {_clock(stats.last_good_poll, stats.now, zone)}"
-    parts = [sources, last, f"{stats.outbox_pending} i utboks"]
+        last = say(language, "heartbeat.last_poll", time=_clock(stats.last_good_poll, stats.now, zone))
+    parts = [sources, last, say(language, "heartbeat.outbox", count=stats.outbox_pending)]
     if stats.outbox_dead:
-        parts.append(f"{stats.outbox_dead} kunne ikke leveres")
-    summary = "driftsvarsel lever: " + ", ".join(parts)
+        parts.append(say(language, "heartbeat.dead", count=stats.outbox_dead))
+    summary = say(language, "heartbeat.summary", parts=", ".join(parts))
 
     failing_count = stats.sources_total - stats.sources_ok
     if failing_count > 0:
-        subject = f"driftsvarsel lever, men {_count(failing_count, 'kilde', 'kilder')} feiler"
+        subject = say(language, "heartbeat.subject_failing", sources=_sources(failing_count, language))
     elif stats.outbox_dead:
-        subject = "driftsvarsel lever, men noen varsler kunne ikke leveres"
+        subject = say(language, "heartbeat.subject_dead")
     else:
-        subject = "driftsvarsel lever"
+        subject = say(language, "heartbeat.subject")
     lines = [summary]
     if stats.failing:
-        lines += ["", "Kilder som feiler:"] + [f"- {name}" for name in stats.failing]
+        lines += ["", say(language, "heartbeat.failing")] + [f"- {name}" for name in stats.failing]
     return subject, "\n".join(lines)
 
 
-def _count(number: int, singular: str, plural: str) -> str:
-    return f"{number} {singular if number == 1 else plural}"
+def _sources(number: int, language: str) -> str:
+    """ "1 kilde", "4 kilder" ("kjelde", "kjelder" in nynorsk)."""
+    return say(language, "heartbeat.source_one" if number == 1 else "heartbeat.source_many", count=number)
 
 
 def _clock(moment: datetime, now: datetime, zone: ZoneInfo) -> str:

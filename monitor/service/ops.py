@@ -22,6 +22,7 @@ from monitor.service.heartbeat import HeartbeatStats, heartbeat_due, heartbeat_t
 from monitor.store import outbox
 from monitor.store import sources as source_store
 from monitor.store.outbox import OutboxItem
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -81,8 +82,8 @@ def report_refused_reload(
         rules,
         now,
         key=f"admin:reload-refused:{now:%Y%m%dT%H%M%S}",
-        subject="Ny rules.yaml ble avvist; gamle regler gjelder fortsatt",
-        text=f"Feil i {rules_path}:\n{problems}",
+        subject=say(rules.admin_malform, "admin.reload_refused_subject"),
+        text=say(rules.admin_malform, "admin.reload_refused_text", path=rules_path, problems=problems),
     )
 
 
@@ -111,7 +112,7 @@ def maybe_send_heartbeat(db: sqlite_utils.Database, rules: Rules, now: datetime)
         outbox_dead=depth.get("dead", 0),
         failing=failing,
     )
-    subject, text = heartbeat_text(stats)
+    subject, text = heartbeat_text(stats, rules.admin_malform)
     report_to_admin(db, rules, now, key=key, subject=subject, text=text)
     log.info("heartbeat queued for the admin route: %s", text)
     return True
