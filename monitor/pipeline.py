@@ -205,7 +205,9 @@ def _render(
     if doc is None:
         return message
     # A documentation or spec change reads best as its diff, not as the whole section/spec.
-    return dataclasses.replace(message, body=truncate(doc.body, BODY_MAX_CHARS, alert.language))
+    return dataclasses.replace(
+        message, body=truncate(doc.body_in(alert.language), BODY_MAX_CHARS, alert.language)
+    )
 
 
 def _record_diffs(

@@ -38,3 +38,45 @@ def test_say_fills_in_nynorsk_and_falls_back_to_bokmal_for_an_unknown_language()
     assert say("nn", "reminder.subject", title="T") == "[Framleis] T"
     assert (weekday("nn", 0), weekday("nn", 1), weekday("nn", 5)) == ("måndag", "tysdag", "laurdag")
     assert (weekday("nb", 0), weekday("nb", 1), weekday("nb", 5)) == ("mandag", "tirsdag", "lørdag")
+
+
+def test_docs_reasons_and_bodies_are_said_in_nynorsk() -> None:
+    from monitor.deliver.why import classified_text
+    from monitor.docs.apidiff import spec_diff
+
+    reasons = ("dokumentasjonsendring: 3 linjer endret i «Feilkoder»",)
+    assert classified_text("api_change", reasons, "nn") == (
+        "Klassifisert som API-endring: dokumentasjonsendring: 3 linjer endra i «Feilkoder»."
+    )
+    assert classified_text("api_change", reasons, "nb") == (
+        "Klassifisert som API-endring: dokumentasjonsendring: 3 linjer endret i «Feilkoder»."
+    )
+    spec = ("OpenAPI: 1 brytende endring, 2 ikke-brytende",)
+    assert classified_text("api_change", spec, "nn").endswith(
+        "OpenAPI: 1 brytande endring, 2 ikkje-brytande."
+    )
+    assert spec_diff("", "{}", "nn").changes[0].description == "OpenAPI-spesifikasjonen er ny"
+    old = '{"operations": {"GET /a": {"parameters": {}, "responses": {}}}}'
+    new = '{"operations": {}}'
+    (removed,) = spec_diff(old, new, "nn").summary_lines(language="nn")
+    assert removed == "BRYTANDE: Operasjon GET /a er fjerna"
+    (removed_nb,) = spec_diff(old, new).summary_lines()
+    assert removed_nb == "BRYTENDE: Operasjon GET /a er fjernet"
+
+
+def test_assess_doc_section_change_has_a_nynorsk_body() -> None:
+    from monitor.config.types import SourceConfig
+    from monitor.docs.check import assess
+    from monitor.model import Change, Notice
+
+    source = SourceConfig("inntekt-doc", "docpage", "https://skatteetaten.github.io/x", api="inntekt")
+    old = Notice("inntekt-doc", "s1", "Inntekt API – Feilkoder", "IM-001 feil\nIM-002 feil", "")
+    new = Notice("inntekt-doc", "s1", "Inntekt API – Feilkoder", "IM-001 feil\nIM-003 ny feil", "")
+    report = assess(Change("edited", new, 2, previous=old), source)
+    assert report.body_in("nb").startswith(
+        "Endret seksjon «Feilkoder» i dokumentasjonen for Inntekt API (1 linje lagt til, 1 fjernet):\n"
+    )
+    assert report.body_in("nn").startswith(
+        "Endra seksjon «Feilkoder» i dokumentasjonen for Inntekt API (1 linje lagd til, 1 fjerna):\n"
+    )
+    assert "+ IM-003 ny feil" in report.body_in("nn") and report.body == report.body_in("nb")

@@ -27,6 +27,8 @@ CATEGORY_WORDS: dict[str, str] = {
 CLASSIFIER_PREFIX = re.compile(r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?):")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
 _PLACES = {"title": "reason.in_title", "body": "reason.in_body"}
+_DOC_REASON = re.compile(r"dokumentasjonsendring: (\d+) linjer? endret i «(.*)»")
+_SPEC_REASON = re.compile(r"OpenAPI: (\d+) brytende endringe?r?, (\d+) ikke-brytende")
 
 
 def footer_text(alert: Alert) -> str:
@@ -55,14 +57,32 @@ def norwegian_reason(reason: str, language: str = "nb") -> str | None:
     """One reason in Norwegian, or None when it adds nothing for a reader (or cannot be read)."""
     text = _clause(reason)
     match = CLASSIFIER_PREFIX.match(text)
-    if match is None:
-        return text or None  # a probe's or a documentation diff's reason: Norwegian already
+    if match is None:  # a probe's or a documentation diff's reason: Norwegian already
+        return _docs_reason(text, language) or text or None
     head, tail = match.group(1), text[match.end() :].strip()
     if head.startswith("category "):
         return _category_reason(tail, language)
     if head in ("planned", "unplanned"):
         return _planned_reason(head == "planned", tail, language)
     return None  # APIs, environment and window are fields of the message already
+
+
+def _docs_reason(text: str, language: str) -> str | None:
+    """A documentation/OpenAPI reason (`monitor.docs.check` writes them in bokmål) in `language`."""
+    if language == "nb":
+        return None
+    doc = _DOC_REASON.fullmatch(text)
+    if doc:
+        count = int(doc.group(1))
+        lines = say(language, "docs.line_one" if count == 1 else "docs.line_many", count=count)
+        return say(language, "reason.doc_change", lines=lines, section=doc.group(2))
+    spec = _SPEC_REASON.fullmatch(text)
+    if spec:
+        count, other = int(spec.group(1)), int(spec.group(2))
+        breaking = say(language, "docs.breaking_one" if count == 1 else "docs.breaking_many", count=count)
+        other_text = say(language, "docs.non_breaking_count", count=other)
+        return say(language, "reason.openapi", breaking=breaking, other=other_text)
+    return None
 
 
 def _category_reason(tail: str, language: str) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.model import ChangeKind, Notice
+from monitor.texts import say
 
 #: At most this many diff lines are shown; the rest is counted.
 MAX_DIFF_LINES = 20
@@ -41,7 +42,10 @@ class DocDiff:
 
     @property
     def text(self) -> str:
-        more = [f"… ({self.omitted} linjer til)"] if self.omitted else []
+        return self.text_in("nb")
+
+    def text_in(self, language: str) -> str:
+        more = [say(language, "docs.more_lines", count=self.omitted)] if self.omitted else []
         return "\n".join([*self.lines, *more])
 
 
@@ -67,12 +71,17 @@ class SpecDiff:
     def non_breaking(self) -> tuple[SpecChange, ...]:
         return tuple(change for change in self.changes if not change.breaking)
 
-    def summary_lines(self, limit: int = MAX_DIFF_LINES) -> list[str]:
+    def summary_lines(self, limit: int = MAX_DIFF_LINES, language: str = "nb") -> list[str]:
         """Breaking changes first, one Norwegian line each, at most `limit` lines plus a count."""
-        lines = [f"BRYTENDE: {change.description}" for change in self.breaking]
-        lines += [f"Ikke-brytende: {change.description}" for change in self.non_breaking]
+        lines = [
+            say(language, "docs.breaking_line", description=change.description) for change in self.breaking
+        ]
+        lines += [
+            say(language, "docs.non_breaking_line", description=change.description)
+            for change in self.non_breaking
+        ]
         if len(lines) > limit:
-            return [*lines[:limit], f"… ({len(lines) - limit} endringer til)"]
+            return [*lines[:limit], say(language, "docs.more_changes", count=len(lines) - limit)]
         return lines
 
 
@@ -108,8 +117,9 @@ def section_diff(previous: Notice | None, current: Notice | None) -> DocDiff:
     return DocDiff(section_name(shown), kind, added, removed, tuple(lines[:MAX_DIFF_LINES]), omitted)
 
 
-def spec_diff(old_text: str, new_text: str) -> SpecDiff:
-    """The semantic changes from one canonical spec text to another ("" = no spec).
+def spec_diff(old_text: str, new_text: str, language: str = "nb") -> SpecDiff:
+    """The semantic changes from one canonical spec text to another ("" = no spec), described in
+    `language` (nb or nn).
 
     Raises ValueError when a text is not canonical spec JSON.
     """
@@ -117,10 +127,10 @@ def spec_diff(old_text: str, new_text: str) -> SpecDiff:
         if not old_text.strip() and not new_text.strip():
             return SpecDiff()
         added = not old_text.strip()
-        description = "OpenAPI-spesifikasjonen er ny" if added else "OpenAPI-spesifikasjonen er borte"
+        description = say(language, "docs.spec_added" if added else "docs.spec_removed")
         return SpecDiff((SpecChange("spec_added" if added else "spec_removed", "", description, not added),))
     old, new = _load(old_text), _load(new_text)
-    differ = _SpecDiffer(old, new)
+    differ = _SpecDiffer(old, new, language=language)
     differ.compare()
     return SpecDiff(tuple(differ.changes))
 
@@ -137,9 +147,13 @@ class _SpecDiffer:
     old: dict[str, Any]
     new: dict[str, Any]
     changes: list[SpecChange] = field(default_factory=list)
+    language: str = "nb"
 
     def add(self, kind: str, location: str, description: str, breaking: bool) -> None:
         self.changes.append(SpecChange(kind, location, description, breaking))
+
+    def say(self, key: str, **values: object) -> str:
+        return say(self.language, f"docs.{key}", **values)
 
     def compare(self) -> None:
         self._servers()
@@ -147,14 +161,17 @@ class _SpecDiffer:
         for operation in sorted(set(old_ops) - set(new_ops)):
             self._removed_operation(operation, new_ops)
         for operation in sorted(set(new_ops) - set(old_ops)):
-            self.add("operation_added", operation, f"Operasjon {operation} er lagt til", False)
+            self.add("operation_added", operation, self.say("operation_added", operation=operation), False)
         for operation in sorted(set(old_ops) & set(new_ops)):
             self._parameters(operation, old_ops[operation]["parameters"], new_ops[operation]["parameters"])
             self._responses(operation, old_ops[operation]["responses"], new_ops[operation]["responses"])
             if new_ops[operation].get("deprecated") and not old_ops[operation].get("deprecated"):
-                self.add("operation_deprecated", operation, f"Operasjon {operation} er merket utfaset", False)
+                text = self.say("operation_deprecated", operation=operation)
+                self.add("operation_deprecated", operation, text, False)
         if self.old.get("version") != self.new.get("version"):
-            text = f"Versjon endret fra {self.old.get('version') or '–'} til {self.new.get('version') or '–'}"
+            text = self.say(
+                "version_changed", old=self.old.get("version") or "–", new=self.new.get("version") or "–"
+            )
             self.add("version_changed", "info", text, False)
 
     def _servers(self) -> None:
@@ -165,11 +182,13 @@ class _SpecDiffer:
             if new_url is not None:
                 removed.remove(old_url)
                 added.remove(new_url)
-                self.add("server_changed", "servers", f"Server endret fra {old_url} til {new_url}", True)
+                self.add(
+                    "server_changed", "servers", self.say("server_changed", old=old_url, new=new_url), True
+                )
         for url in removed:
-            self.add("server_removed", "servers", f"Server {url} er fjernet", True)
+            self.add("server_removed", "servers", self.say("server_removed", url=url), True)
         for url in added:
-            self.add("server_added", "servers", f"Server {url} er lagt til", False)
+            self.add("server_added", "servers", self.say("server_added", url=url), False)
 
     def _removed_operation(self, operation: str, new_ops: dict[str, Any]) -> None:
         method, path = operation.split(" ", 1)
@@ -177,39 +196,57 @@ class _SpecDiffer:
             other_method, other_path = candidate.split(" ", 1)
             parameter = _extra_path_parameter(path, other_path) if other_method == method else None
             if parameter:
-                text = f"Parameter «{parameter}» er nå påkrevd i {operation}: bare {candidate} finnes nå"
+                text = self.say(
+                    "path_parameter_required", parameter=parameter, operation=operation, candidate=candidate
+                )
                 self.add("path_parameter_required", operation, text, True)
                 return
-        self.add("operation_removed", operation, f"Operasjon {operation} er fjernet", True)
+        self.add("operation_removed", operation, self.say("operation_removed", operation=operation), True)
 
     def _parameters(self, operation: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         for key in sorted(set(old) | set(new)):
             name = key.split(":", 1)[1]
-            label = f"Parameter «{name}»"
+            label = self.say("parameter_label", name=name)
             if key not in new:
-                self.add("parameter_removed", operation, f"{label} er fjernet fra {operation}", False)
+                self.add(
+                    "parameter_removed",
+                    operation,
+                    self.say("parameter_removed", label=label, operation=operation),
+                    False,
+                )
             elif key not in old:
                 required = bool(new[key]["required"])
-                text = f"{label} er lagt til i {operation}" + (" (påkrevd)" if required else " (valgfri)")
-                self.add("parameter_added", operation, text, required)
+                which = "parameter_added_required" if required else "parameter_added_optional"
+                self.add(
+                    "parameter_added", operation, self.say(which, label=label, operation=operation), required
+                )
             else:
                 if new[key]["required"] and not old[key]["required"]:
-                    self.add("parameter_required", operation, f"{label} er nå påkrevd i {operation}", True)
+                    text = self.say("parameter_required", label=label, operation=operation)
+                    self.add("parameter_required", operation, text, True)
                 elif old[key]["required"] and not new[key]["required"]:
-                    text = f"{label} er ikke lenger påkrevd i {operation}"
+                    text = self.say("parameter_optional", label=label, operation=operation)
                     self.add("parameter_optional", operation, text, False)
-                _SchemaDiffer(self, operation, f"{label} i {operation}").compare(
-                    old[key]["schema"], new[key]["schema"], ""
-                )
+                _SchemaDiffer(
+                    self, operation, self.say("parameter_where", label=label, operation=operation)
+                ).compare(old[key]["schema"], new[key]["schema"], "")
 
     def _responses(self, operation: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         for status in sorted(set(old) | set(new)):
             if status not in new:
-                self.add("response_removed", operation, f"Svar {status} er fjernet fra {operation}", True)
+                text = self.say("response_removed", status=status, operation=operation)
+                self.add("response_removed", operation, text, True)
             elif status not in old:
-                self.add("response_added", operation, f"Svar {status} er lagt til i {operation}", False)
+                self.add(
+                    "response_added",
+                    operation,
+                    self.say("response_added", status=status, operation=operation),
+                    False,
+                )
             else:
-                differ = _SchemaDiffer(self, operation, f"svar {status} fra {operation}")
+                differ = _SchemaDiffer(
+                    self, operation, self.say("response_where", status=status, operation=operation)
+                )
                 differ.compare(old[status].get("schema"), new[status].get("schema"), "")
 
 
@@ -229,20 +266,20 @@ class _SchemaDiffer:
             if (old_ref, new_ref) in self.seen:
                 return
             self.seen.add((old_ref, new_ref))
-        name = f"Felt «{path}»" if path else "Innholdet"
+        name = self.spec.say("field", path=path) if path else self.spec.say("content")
         old_type, new_type = _type_label(old), _type_label(new)
         if old_type and new_type and old_type != new_type:
-            text = f"{name} i {self.where}: type endret fra {old_type} til {new_type}"
+            text = self.spec.say("type_changed", name=name, where=self.where, old=old_type, new=new_type)
             self.spec.add("type_changed", self.operation, text, True)
             return
         self._enum(old, new, name)
         old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
         prefix = f"{path}." if path else ""
         for prop in sorted(set(old_props) - set(new_props)):
-            text = f"Felt «{prefix}{prop}» er fjernet fra {self.where}"
+            text = self.spec.say("field_removed", field=f"{prefix}{prop}", where=self.where)
             self.spec.add("field_removed", self.operation, text, True)
         for prop in sorted(set(new_props) - set(old_props)):
-            text = f"Felt «{prefix}{prop}» er lagt til i {self.where}"
+            text = self.spec.say("field_added", field=f"{prefix}{prop}", where=self.where)
             self.spec.add("field_added", self.operation, text, False)
         for prop in sorted(set(old_props) & set(new_props)):
             self.compare(old_props[prop], new_props[prop], f"{prefix}{prop}")
@@ -257,14 +294,12 @@ class _SchemaDiffer:
         removed = [str(old_values[key]) for key in sorted(set(old_values) - set(new_values))]
         added = [str(new_values[key]) for key in sorted(set(new_values) - set(old_values))]
         if removed:
-            values = (
-                f"verdi {_quoted(removed)} er" if len(removed) == 1 else f"verdiene {_quoted(removed)} er"
-            )
-            text = f"{name} i {self.where}: {values} fjernet"
+            which = "enum_removed_one" if len(removed) == 1 else "enum_removed_many"
+            text = self.spec.say(which, name=name, where=self.where, values=_quoted(removed))
             self.spec.add("enum_value_removed", self.operation, text, True)
         if added:
-            values = f"ny verdi {_quoted(added)}" if len(added) == 1 else f"nye verdier {_quoted(added)}"
-            text = f"{name} i {self.where}: {values}"
+            which = "enum_added_one" if len(added) == 1 else "enum_added_many"
+            text = self.spec.say(which, name=name, where=self.where, values=_quoted(added))
             self.spec.add("enum_value_added", self.operation, text, False)
 
     def _resolve(self, schema: Any, spec: dict[str, Any], depth: int = 0) -> tuple[dict[str, Any], str]:

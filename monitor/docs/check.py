@@ -9,8 +9,8 @@ stored versions and diffs for `driftsvarsel history`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -21,6 +21,7 @@ from monitor.errors import UserError
 from monitor.localtime import local_iso, local_time
 from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
+from monitor.texts import say
 
 DOC_KINDS = ("docpage", "openapi")
 
@@ -33,6 +34,11 @@ class DocChangeReport:
     body: str
     diff_kind: DiffKind
     breaking: bool
+    bodies: Mapping[str, str] = field(default_factory=dict)  # målform → body, where not bokmål
+
+    def body_in(self, language: str) -> str:
+        """The alert body in `language` (nb or nn): our words around the quoted diff."""
+        return self.bodies.get(language, self.body)
 
 
 def describe_change(change: Change, source: SourceConfig) -> tuple[Classification, str]:
@@ -67,20 +73,24 @@ def _section_report(change: Change, source: SourceConfig) -> DocChangeReport:
     classification = Classification("api_change", None, _apis(source), "unspecified", None, (reason,))
     # A section that disappears may take a documented feature with it: treat it as breaking.
     breaking = change.kind == "removed"
-    return DocChangeReport(classification, _section_body(diff, change), "section", breaking)
+    bodies = {"nn": _section_body(diff, change, "nn")}
+    return DocChangeReport(classification, _section_body(diff, change), "section", breaking, bodies)
 
 
-def _section_body(diff: DocDiff, change: Change) -> str:
+def _section_body(diff: DocDiff, change: Change, language: str = "nb") -> str:
     page = change.notice.title.rsplit(" – ", 1)[0]
-    heading = {
-        "new": f"Ny seksjon «{diff.section}» i dokumentasjonen for {page}",
-        "removed": f"Seksjonen «{diff.section}» er fjernet fra dokumentasjonen for {page}",
-        "edited": f"Endret seksjon «{diff.section}» i dokumentasjonen for {page}",
-    }[diff.kind]
     if not diff.lines:  # a removed section that came back unchanged
-        return f"Seksjonen «{diff.section}» er tilbake i dokumentasjonen for {page}, med uendret tekst."
-    counts = f"({_count(diff.added, 'linje', 'linjer')} lagt til, {diff.removed} fjernet)"
-    return f"{heading} {counts}:\n{diff.text}"
+        return say(language, "docs.section_back", section=diff.section, page=page)
+    heading = say(language, f"docs.section_{diff.kind}", section=diff.section, page=page)
+    added = say(language, "docs.line_one" if diff.added == 1 else "docs.line_many", count=diff.added)
+    return say(
+        language,
+        "docs.section_body",
+        heading=heading,
+        added=added,
+        removed=diff.removed,
+        diff=diff.text_in(language),
+    )
 
 
 def _spec_report(change: Change, source: SourceConfig) -> DocChangeReport:
@@ -95,16 +105,19 @@ def _spec_report(change: Change, source: SourceConfig) -> DocChangeReport:
     category: Category = "api_change" if diff.changes else "info"
     environment = spec_environment([old_text, new_text])
     classification = Classification(category, None, _apis(source), environment, None, (reason,))
-    return DocChangeReport(classification, _spec_body(diff, change), "spec", breaking > 0)
+    bodies = {"nn": _spec_body(spec_diff(old_text, new_text, "nn"), change, "nn")}
+    return DocChangeReport(classification, _spec_body(diff, change), "spec", breaking > 0, bodies)
 
 
-def _spec_body(diff: SpecDiff, change: Change) -> str:
+def _spec_body(diff: SpecDiff, change: Change, language: str = "nb") -> str:
     title = change.notice.title
     if not diff.changes:
-        return f"OpenAPI-spesifikasjonen {title} er endret, men ikke i operasjoner, parametre eller svar."
-    counts = f"{_count(len(diff.breaking), 'brytende endring', 'brytende endringer')}, "
-    counts += f"{len(diff.non_breaking)} ikke-brytende"
-    return f"OpenAPI-spesifikasjonen {title} er endret: {counts}.\n" + "\n".join(diff.summary_lines())
+        return say(language, "docs.spec_unchanged_ops", title=title)
+    count = len(diff.breaking)
+    breaking = say(language, "docs.breaking_one" if count == 1 else "docs.breaking_many", count=count)
+    other = say(language, "docs.non_breaking_count", count=len(diff.non_breaking))
+    head = say(language, "docs.spec_changed", title=title, breaking=breaking, other=other)
+    return head + "\n" + "\n".join(diff.summary_lines(language=language))
 
 
 def spec_environment(canonical_texts: Sequence[str]) -> Environment:
