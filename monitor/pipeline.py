@@ -23,19 +23,21 @@ from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
+from monitor.deliver.summary import queue_storm
 from monitor.deliver.worker import drain
 from monitor.diff import diff, suspicious_shrink
 from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.probes.round import note_for
-from monitor.route import incidents
+from monitor.route import incidents, storm
 from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
 from monitor.store import open_db, outbox, write_transaction
 from monitor.store import sources as source_store
+from monitor.store import threads as thread_store
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +117,22 @@ def poll_source(
         )
         for change in changes
     }
-    alerts = _alerts_for(db, rules, source, changes, classifications, baseline=baseline, now=now)
+    threads = incidents.PollThreads.load(db, now)
+    alerts = _alerts_for(db, rules, source, changes, classifications, threads, baseline=baseline, now=now)
+    alerts, held = (
+        (alerts, None)
+        if baseline
+        else storm.contain(source.name, changes, alerts, rules.settings.max_new_per_poll)
+    )
     messages = [(alert, _render(alert, probe_note, db, docs)) for alert in alerts]
     # One transaction: the changes, the alerts they owe, the fetch state and the baseline mark,
     # so a crash anywhere leaves the poll undone (and redone next time), never half done.
     with write_transaction(db):
         notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
         _record_diffs(db, source, changes, docs, now)
+        thread_store.record_closures(db, threads.closures, now)
+        if held is not None:
+            queue_storm(db, rules, held.source, len(held.new), held.held, now)
         _record(db, rules, source, result, notices=len(notices), error=None, now=now)
         if baseline:
             source_store.mark_baselined(db, source.name, now)
@@ -143,6 +154,7 @@ def _alerts_for(
     source: SourceConfig,
     changes: Sequence[Change],
     classifications: dict[str, Classification],
+    threads: incidents.PollThreads,
     *,
     baseline: bool,
     now: datetime,
@@ -155,7 +167,6 @@ def _alerts_for(
     """
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
-    batch: list[tuple[str, Notice, Classification]] = []
     for change in _oldest_first(changes):
         # A withdrawn notice is recorded, not alerted; a section gone from an API's documentation
         # is an API change for its users.
@@ -166,15 +177,15 @@ def _alerts_for(
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"
         if baseline and not _recent(change.notice, rules.settings.baseline_alert_days, now):
-            batch.append((key, change.notice, classification))
+            threads.add(key, change.notice, classification, ())
             continue
         routed = route(change, classification, rules)
         if classification.category == "resolved":
-            routed = incidents.thread_resolution(db, change, classification, routed, batch, alerts, now)
+            routed = incidents.thread_resolution(threads, change, classification, routed, now)
         elif classification.category in incidents.INCIDENT_CATEGORIES and change.kind == "new":
-            routed = incidents.thread_follow_up(db, change, classification, routed, batch, alerts, now)
+            routed = incidents.thread_follow_up(threads, change, classification, routed, now)
         alerts.extend(routed)
-        batch.append((key, change.notice, classification))
+        threads.add(key, change.notice, classification, routed)
     return alerts
 
 

@@ -77,6 +77,8 @@ SETTINGS_KEYS = (
     "healthz_max_age_seconds",
     "log_format",
     "heartbeat_hour",
+    "max_new_per_poll",
+    "network_check_url",
 )
 SMTP_KEYS = ("host", "port", "security", "username", "password", "sender", "ca_file")
 SOURCE_KEYS = ("name", "kind", "url", "interval_seconds", "jitter_seconds", "api", "enabled")
@@ -178,6 +180,8 @@ _SETTING_READERS: dict[str, Callable[[Checker, Node, str], object]] = {
     "healthz_max_age_seconds": lambda c, n, p: c.integer(n, p, minimum=60, maximum=MAX_INTERVAL_SECONDS),
     "log_format": lambda c, n, p: c.choice(n, p, ("text", "json")),
     "heartbeat_hour": lambda c, n, p: None if is_null(n) else c.integer(n, p, minimum=0, maximum=23),
+    "max_new_per_poll": lambda c, n, p: c.integer(n, p, minimum=1, maximum=1_000_000),
+    "network_check_url": check_url,
 }
 
 

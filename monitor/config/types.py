@@ -93,6 +93,8 @@ class Settings:
     healthz_max_age_seconds: int = 3600
     log_format: Literal["text", "json"] = "text"
     heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
+    max_new_per_poll: int = 20  # more new notices than this from one source in one poll: a storm
+    network_check_url: str | None = None  # known-good reference for "our own network is down"
 
 
 @dataclass(frozen=True)
