@@ -15,7 +15,6 @@ import sqlite_utils
 
 from monitor.config.types import Rules
 from monitor.deliver.render import (
-    BODY_MAX_CHARS,
     SUBJECT_MAX_CHARS,
     category_name,
     message_id_for,
@@ -29,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Lines listed in a summary before "… og N til".
 MAX_LISTED = 40
+#: A summary's list may be longer than one notice's body (BODY_MAX_CHARS), well within every
+#: channel's limit (Slack splits long text into 3,000-character sections; Teams cards hold ~28 KB).
+SUMMARY_MAX_CHARS = 6000
 
 
 def storm_summary(source: str, alerts: Sequence[Alert], kommune: str, kommune_name: str, key: str) -> Message:
@@ -42,8 +44,8 @@ def storm_summary(source: str, alerts: Sequence[Alert], kommune: str, kommune_na
     if count > MAX_LISTED:
         lines.append(f"… og {count - MAX_LISTED} til.")
     body = "\n".join(lines)
-    if len(body) > BODY_MAX_CHARS:
-        body = body[: BODY_MAX_CHARS - 60].rsplit("\n", 1)[0] + f"\n… (listen er forkortet, {count} i alt)"
+    if len(body) > SUMMARY_MAX_CHARS:
+        body = body[: SUMMARY_MAX_CHARS - 60].rsplit("\n", 1)[0] + f"\n… (listen er forkortet, {count} i alt)"
     headline = f"{count} nye varsler fra «{source}» på én gang"
     fields: list[tuple[str, str]] = [("Antall", str(count)), ("Kilde", source)]
     if kommune != "admin":
