@@ -30,10 +30,11 @@ from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.probes.round import note_for
-from monitor.route import incidents, storm
+from monitor.route import incidents, sameevent, storm
 from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
+from monitor.store import events as event_store
 from monitor.store import notices as notice_store
 from monitor.store import open_db, outbox, write_transaction
 from monitor.store import sources as source_store
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 COMPLETE_KINDS = frozenset({"docpage", "openapi"})
 #: Document sources: their changes are API changes by construction (see monitor.docs.check).
 DOC_KINDS = frozenset({"docpage", "openapi"})
+#: How far back another source's notice may be the same event as a new one.
+SAME_EVENT_LOOKBACK = timedelta(days=30)
 #: Sort key for notices without a date (doc sections): before every dated one, in source order.
 UNDATED = datetime.min.replace(tzinfo=UTC)
 
@@ -164,9 +167,12 @@ def _alerts_for(
     Owe none: removed notices (but removed doc sections), a quiet baseline, and notices another
     source already announced
     (the listing page and the feed carry the same posts under the same id: the first one wins).
+    A notice that repeats another source's (same post linked, same window and APIs) alerts only
+    what it adds, as an update in that notice's thread (monitor.route.sameevent).
     """
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
+    events = sameevent.build(event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK))
     for change in _oldest_first(changes):
         # A withdrawn notice is recorded, not alerted; a section gone from an API's documentation
         # is an API change for its users.
@@ -180,7 +186,15 @@ def _alerts_for(
             threads.add(key, change.notice, classification, ())
             continue
         routed = route(change, classification, rules)
-        if classification.category == "resolved":
+        original = events.original(change.notice, classification)
+        if original is not None and not sameevent.adds(
+            change, classification, events.classifications[original]
+        ):
+            threads.add(key, change.notice, classification, ())
+            continue
+        if original is not None and classification.category != "resolved":
+            routed = incidents.thread_under(threads, original, routed)
+        elif classification.category == "resolved":
             routed = incidents.thread_resolution(threads, change, classification, routed, now)
         elif classification.category in incidents.INCIDENT_CATEGORIES and change.kind == "new":
             routed = incidents.thread_follow_up(threads, change, classification, routed, now)

@@ -121,6 +121,15 @@ def thread_follow_up(
     ]
 
 
+def thread_under(threads: PollThreads, original: str, routed: list[Alert]) -> list[Alert]:
+    """Alerts about a notice another source already announced, as replies where that one went."""
+    parents = threads.parents(original)
+    return [
+        dataclasses.replace(alert, thread_key=parents.get((alert.kommune_number, alert.channel)))
+        for alert in routed
+    ]
+
+
 def _kommune_name(routed: Sequence[Alert], kommune: str) -> str:
     for alert in routed:
         if alert.kommune_number == kommune:
