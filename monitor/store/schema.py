@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, notices, outbox, probes, sources, threads
+from monitor.store import diffs, notices, outbox, probes, selfcheck, sources, threads
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -13,4 +13,5 @@ MIGRATION_SETS: list[Migrations] = [
     probes.MIGRATIONS,
     diffs.MIGRATIONS,
     threads.MIGRATIONS,
+    selfcheck.MIGRATIONS,
 ]
