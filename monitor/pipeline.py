@@ -211,7 +211,13 @@ def _render(
 ) -> Message:
     note = probe_note(alert.classification) if probe_note is not None else None
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
-    message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+    change = alert.change
+    previous = (
+        event_store.classification_of(db, notice_store.notice_key(change.notice), change.version - 1)
+        if change.kind == "edited"
+        else None
+    )
+    message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to, previous=previous)
     doc = docs.get(alert.change.notice.notice_id)
     if doc is None:
         return message

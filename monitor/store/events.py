@@ -40,3 +40,17 @@ def others_since(
             )
         )
     return found
+
+
+def classification_of(db: sqlite_utils.Database, key: str, version: int) -> Classification | None:
+    """The stored classification of version `version` of notice `key`, or None."""
+    cursor = db.execute(
+        """SELECT category, planned, apis, environment, window_start, window_end, reasons
+           FROM classifications WHERE key = ? AND version = ?""",
+        [key, version],
+    )
+    values = cursor.fetchone()
+    if values is None:
+        return None
+    columns = [column[0] for column in cursor.description]
+    return classification_from_row(dict(zip(columns, values, strict=True)))
