@@ -164,7 +164,8 @@ def _alerts_for(
 ) -> list[Alert]:
     """Route every change that owes an alert.
 
-    Owe none: removed notices (but removed doc sections), a quiet baseline, and notices another
+    Owe none: removed notices (but removed doc sections, and withdrawn planned work, which goes to
+    those who got it: `incidents.withdrawn`), a quiet baseline, and notices another
     source already announced
     (the listing page and the feed carry the same posts under the same id: the first one wins).
     A notice that repeats another source's (same post linked, same window and APIs) alerts only
@@ -174,14 +175,14 @@ def _alerts_for(
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
     events = sameevent.build(event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK))
     for change in _oldest_first(changes):
-        # A withdrawn notice is recorded, not alerted; a section gone from an API's documentation
-        # is an API change for its users.
-        if change.notice.notice_id in elsewhere or (
-            change.kind == "removed" and source.kind not in DOC_KINDS
-        ):
-            continue
+        # A section gone from an API's documentation is an API change for its users.
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"
+        if change.kind == "removed" and source.kind not in DOC_KINDS and not baseline:
+            alerts.extend(incidents.withdrawn(threads, key, change, classification))
+            continue
+        if change.notice.notice_id in elsewhere or change.kind == "removed" and source.kind not in DOC_KINDS:
+            continue
         if baseline and not _recent(change.notice, rules.settings.baseline_alert_days, now):
             threads.add(key, change.notice, classification, ())
             continue

@@ -154,6 +154,11 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
         return f"[Løst] {title}", f"Løst (oppdatert varsel): {title}"
     if kind == "edited":
         return f"[Endret] {short}: {title}", f"Varselet er endret – {short}: {title}"
+    if kind == "removed" and alert.thread_key is not None:  # a withdrawal, sent to those who got it
+        return (
+            f"[Trukket tilbake] {short}: {title}",
+            f"Skatteetaten har trukket tilbake varselet – {short}: {title}",
+        )
     if kind == "removed":
         return f"[Fjernet] {short}: {title}", f"Varselet er fjernet fra kilden – {short}: {title}"
     if category == "resolved":

@@ -121,6 +121,28 @@ def thread_follow_up(
     ]
 
 
+def withdrawn(threads: PollThreads, key: str, change: Change, classification: Classification) -> list[Alert]:
+    """Planned work taken down from the source (diff: removed while older notices remain): a
+    "[Trukket tilbake]" reply to each kommune channel that got it. Other removals alert no one."""
+    if not (classification.planned or (classification.category == "downtime" and classification.window)):
+        return []
+    threads.index.close([key])
+    base = f"{key}#v{change.version}-trukket"
+    return [
+        Alert(
+            key=f"{base}|{kommune}|{channel}",
+            kommune_number=kommune,
+            kommune_name=_kommune_name((), kommune),
+            channel=channel,
+            change=change,
+            classification=classification,
+            why=("Dere fikk varselet som nå er trukket tilbake",),
+            thread_key=parent_key,
+        )
+        for (kommune, channel), parent_key in sorted(threads.parents(key).items())
+    ]
+
+
 def thread_under(threads: PollThreads, original: str, routed: list[Alert]) -> list[Alert]:
     """Alerts about a notice another source already announced, as replies where that one went."""
     parents = threads.parents(original)
