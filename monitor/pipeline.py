@@ -22,6 +22,7 @@ from monitor import fetch as fetching
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver import digest
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
 from monitor.deliver.summary import queue_storm
 from monitor.deliver.worker import drain
@@ -289,32 +290,26 @@ def _record(
     error: str | None,
     now: datetime,
 ) -> None:
-    """Log the fetch; tell the admin route once when a source breaks and once when it recovers."""
+    """Log the fetch; tell the admin route once when a source breaks and once when it recovers
+    (grouped with the other sources' faults of the hour in one message)."""
     transition = source_store.record_fetch(
         db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
     )
+    stamp = f"{source.name}:{now:%Y%m%dT%H%M}"
     if transition.broke:
-        report_to_admin(
-            db,
-            rules,
-            now,
-            key=f"admin:source-broken:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=f"Kilden «{source.name}» svarer ikke som forventet",
-            text=(
-                f"Driftsvarsel-monitoren får ikke lest {source.url}.\n"
-                f"Feil: {error}\n"
-                "Ingen varsler fra denne kilden går tapt: de sendes når kilden virker igjen."
-            ),
+        line = (
+            f"Kilden «{source.name}» svarer ikke som forventet: {source.url}\nFeil: {error}\n"
+            "Ingen varsler fra denne kilden går tapt: de sendes når kilden virker igjen."
         )
+        subject = f"Kilden «{source.name}» svarer ikke som forventet"
+        key = f"admin:source-broken:{stamp}"
     elif transition.recovered:
-        report_to_admin(
-            db,
-            rules,
-            now,
-            key=f"admin:source-recovered:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=f"Kilden «{source.name}» virker igjen",
-            text=f"{source.url} svarer normalt igjen.",
-        )
+        line = f"Kilden «{source.name}» virker igjen: {source.url} svarer normalt."
+        subject, key = f"Kilden «{source.name}» virker igjen", f"admin:source-recovered:{stamp}"
+    else:
+        return
+    # One admin message per hour for all source faults (monitor.deliver.digest).
+    digest.report(db, rules, topic="sources", key=key, subject=subject, line=line, now=now)
 
 
 def report_to_admin(

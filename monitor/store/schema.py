@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, notices, outbox, probes, selfcheck, sources, threads
+from monitor.store import diffs, digest, notices, outbox, probes, selfcheck, sources, threads
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -14,4 +14,5 @@ MIGRATION_SETS: list[Migrations] = [
     diffs.MIGRATIONS,
     threads.MIGRATIONS,
     selfcheck.MIGRATIONS,
+    digest.MIGRATIONS,
 ]
