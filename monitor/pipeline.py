@@ -174,7 +174,10 @@ def _alerts_for(
     """
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
-    events = sameevent.build(event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK))
+    # Documentation sections are not announcements: a post linking to an API's docs is no repeat.
+    docs = {other.name for other in rules.sources if other.kind in DOC_KINDS}
+    known = event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK)
+    events = sameevent.build(item for item in known if item[1].source not in docs and source.name not in docs)
     for change in _oldest_first(changes):
         # A section gone from an API's documentation is an API change for its users.
         classification = classifications[change.notice.notice_id]

@@ -18,6 +18,8 @@ from synthetic import ATOM_TYPE, JSON_TYPE, Incident, Post, atom_feed, statuspag
 from test_end_to_end import FEED_PATH, World
 
 from monitor.demo.localserver import LocalServer, Route
+from monitor.model import Change, Classification, Notice, Window
+from monitor.route import sameevent
 
 STATUS_PATH = "/api/v2/incidents.json"
 T0 = datetime(2024, 2, 5, 8, 0, tzinfo=UTC)
@@ -122,3 +124,65 @@ def test_window_the_status_page_adds_is_an_update_in_the_thread(world: World) ->
     assert threads(world, "status-incidents:maintenance:mnt2") == first_alerts(
         world, f"nyheter-atom:{post.url}"
     )
+
+
+POST = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/02/05/feil"
+DOCS = "https://skatteetaten.github.io/api-dokumentasjon/api/inntekt"
+ERROR = Classification("error", None, ("inntekt",), "prod", None)
+
+
+def known(source: str, notice_id: str, text: str = "", link: str = "") -> tuple[str, Notice, Classification]:
+    return (f"{source}:{notice_id}", Notice(source, notice_id, "Feil", text, link or notice_id), ERROR)
+
+
+@pytest.mark.parametrize(
+    ("other", "new", "same"),
+    [
+        # The status page links to the post: the post repeats it, and it repeats the post.
+        (known("status", "incident:1", f"Les mer: {POST}.", "https://stspg.io/1"), known("feed", POST), True),
+        (known("feed", POST), known("status", "incident:1", f"Les mer: {POST}/", "https://stspg.io/1"), True),
+        (known("feed", POST + "/"), known("listing", POST.replace("https://", "http://")), True),
+        # Two notices that both link to the API's documentation are not the same event.
+        (
+            known("feed", POST, f"Se {DOCS}"),
+            known("status", "incident:2", f"Se {DOCS}", "https://stspg.io/2"),
+            False,
+        ),
+        (known("feed", POST), known("status", "incident:3", "Ingen lenke", "https://stspg.io/3"), False),
+    ],
+)
+def test_event_index_same_post(
+    other: tuple[str, Notice, Classification], new: tuple[str, Notice, Classification], same: bool
+) -> None:
+    index = sameevent.build([other])
+    assert (index.original(new[1], new[2]) == other[0]) is same
+
+
+def test_event_index_same_window_needs_overlapping_apis() -> None:
+    window = Window("2024-02-10T10:00", "2024-02-10T14:00")
+    inntekt = Classification("downtime", True, ("inntekt",), "prod", window)
+    index = sameevent.build([("feed:p", Notice("feed", "p", "Vedlikehold", "", "p"), inntekt)])
+    maintenance = Notice("status", "maintenance:1", "Vedlikehold", "", "https://stspg.io/m", window=window)
+    assert index.original(maintenance, inntekt) == "feed:p"
+    other_api = Classification("downtime", True, ("beregnetskatt",), "prod", window)
+    assert index.original(maintenance, other_api) is None
+    later = Classification(
+        "downtime", True, ("inntekt",), "prod", Window("2024-02-17T10:00", "2024-02-17T14:00")
+    )
+    assert index.original(Notice("status", "maintenance:2", "Vedlikehold", "", "x"), later) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "window", "adds"),
+    [
+        ("new", "error", None, False),
+        ("new", "resolved", None, True),
+        ("new", "error", Window("2024-02-10T10:00", "2024-02-10T14:00"), True),
+        ("edited", "error", None, True),
+    ],
+)
+def test_adds_only_what_is_new(kind: str, category: str, window: Window | None, adds: bool) -> None:
+    notice = Notice("status", "incident:1", "Feil", "", "x")
+    change = Change(kind, notice, 1 if kind == "new" else 2)  # type: ignore[arg-type]
+    classification = Classification(category, None, ("inntekt",), "prod", window)  # type: ignore[arg-type]
+    assert sameevent.adds(change, classification, ERROR) is adds
