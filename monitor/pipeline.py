@@ -31,6 +31,7 @@ from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.probes.round import note_for
+from monitor.probes.selfcheck import back_messages, lost_messages, sources_offline
 from monitor.route import incidents, sameevent, storm
 from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
@@ -38,6 +39,7 @@ from monitor.store import diffs as diff_store
 from monitor.store import events as event_store
 from monitor.store import notices as notice_store
 from monitor.store import open_db, outbox, write_transaction
+from monitor.store import selfcheck as selfcheck_store
 from monitor.store import sources as source_store
 from monitor.store import threads as thread_store
 
@@ -299,6 +301,7 @@ def _record(
         db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
     )
     stamp = f"{source.name}:{now:%Y%m%dT%H%M}"
+    _check_network(db, rules, error or result.error, now)
     if transition.broke:
         line = (
             f"Kilden «{source.name}» svarer ikke som forventet: {source.url}\nFeil: {error}\n"
@@ -313,6 +316,26 @@ def _record(
         return
     # One admin message per hour for all source faults (monitor.deliver.digest).
     digest.report(db, rules, topic="sources", key=key, subject=subject, line=line, now=now)
+
+
+def _check_network(db: sqlite_utils.Database, rules: Rules, error: str | None, now: datetime) -> None:
+    """Our own outage (monitor.probes.selfcheck): every source failing to connect is the admin's
+    "monitoren har mistet nettverket", once; a source answering again ends it."""
+    # Asked before the transaction: it may wait for the reference, and must not hold the lock meanwhile.
+    if error is not None and selfcheck_store.is_lost(db):
+        return
+    why = None if error is None else sources_offline(rules, source_store.source_states(db))
+    with write_transaction(db):
+        if error is None:
+            since = selfcheck_store.mark_back(db)
+            messages = [] if since is None else back_messages(rules, now, since)
+        else:
+            messages = (
+                lost_messages(rules, now, why) if why and selfcheck_store.mark_lost(db, now, why) else []
+            )
+        outbox.enqueue_admin(
+            db, [("admin", item.channel, item.idem_key, item.message) for item in messages], now
+        )
 
 
 def report_to_admin(

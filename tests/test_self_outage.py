@@ -9,6 +9,7 @@ the SMTP stand-in receiving what the outbox worker delivers.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from monitor.config.types import Rules
 from monitor.deliver.worker import drain
 from monitor.demo.localserver import LocalServer, Route
 from monitor.demo.receivers import SmtpReceiver
+from monitor.demo.replay import build_feed, build_statuspage
+from monitor.pipeline import poll_source
 from monitor.probes.round import run_probe_round
 from monitor.store import open_db
 
@@ -145,3 +148,62 @@ def test_probe_rounds_with_the_reference_reachable_alert_a_real_outage(net: Net)
     assert len(alerts) == 3  # Inntekt, Summert skattegrunnlag and Maskinporten
     assert any("Inntekt API (prod) svarer ikke – ikke varslet av Skatteetaten" in alert for alert in alerts)
     assert net.subjects("admin") == []
+
+
+SOURCES_RULES = """\
+settings:
+  state_dir: {state}
+  smtp: {{host: 127.0.0.1, port: 2525, security: none, sender: driftsvarsel@test.localhost}}
+sources:
+  - {{name: nyheter-atom, kind: atom, url: "http://127.0.0.1:{port}/atom.xml", interval_seconds: 1}}
+  - {{name: status-incidents, kind: statuspage_api, url: "http://127.0.0.1:{port}/incidents.json"}}
+kommuner:
+  - kommunenummer: "0301"
+    apis: ["*"]
+    channels:
+      - {{name: epost, kind: email, to: [drift@oslo.test.localhost]}}
+admin:
+  - {{name: epost, kind: email, to: [admin@test.localhost]}}
+"""
+
+
+def test_every_source_failing_to_connect_is_our_network(tmp_path: Path) -> None:
+    port = free_port()
+    path = tmp_path / "rules.yaml"
+    path.write_text(SOURCES_RULES.format(state=tmp_path / "state", port=port), encoding="utf-8")
+    rules = load_rules(path)
+    db = open_db(rules.settings.database)
+    clock = START
+
+    def poll_all() -> list[str]:
+        nonlocal clock
+        clock += timedelta(minutes=1)
+        return [poll_source(db, rules, source, now=clock).outcome for source in rules.sources]
+
+    def admin_subjects() -> list[str]:
+        rows = db.execute("SELECT message FROM outbox WHERE kommune = 'admin' ORDER BY id").fetchall()
+        return [str(json.loads(row[0])["subject"]) for row in rows]
+
+    def serve() -> LocalServer:
+        server = LocalServer(port=port).start()
+        server.route("/atom.xml", Route(build_feed(5), "application/atom+xml; charset=utf-8"))
+        server.route("/incidents.json", Route(build_statuspage(5), "application/json; charset=utf-8"))
+        return server
+
+    server = serve()
+    assert poll_all() == ["baseline", "baseline"]
+    server.stop()
+    for _ in range(3):
+        assert poll_all() == ["failed", "failed"]
+    lost = "[Driftsvarsel admin] Monitoren har mistet nettverket"
+    assert admin_subjects().count(lost) == 1
+    server = serve()
+    try:
+        assert poll_all() == ["not_modified", "not_modified"]
+        poll_all()
+    finally:
+        server.stop()
+    subjects = admin_subjects()
+    assert subjects.count(lost) == 1
+    assert subjects.count("[Driftsvarsel admin] Monitoren har nettverket tilbake") == 1
+    assert db.execute("SELECT count(*) FROM outbox WHERE kommune != 'admin'").fetchone()[0] == 0

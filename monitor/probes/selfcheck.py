@@ -8,7 +8,9 @@ If the reference cannot be reached either, the network is the monitor's own prob
 not counted (no kommune outage alert, no failure towards the thresholds), and the admin route is
 told once "monitoren har mistet nettverket". The first round in which the reference answers
 again ends it (the admin is told once), and probes count as before. Any HTTP answer from the
-reference counts as reaching it.
+reference counts as reaching it. Sources follow the same rule (`sources_offline`): when every
+enabled source failed to connect on its last poll and the reference fails too, the admin hears
+the same message once; the first source that answers again ends it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from monitor.config.types import Rules
 from monitor.deliver.render import render_admin
 from monitor.model import ProbeResult
 from monitor.probes.alerts import AdminMessage
+from monitor.store.sources import SourceState
 
 log = logging.getLogger(__name__)
 
 #: How the probe check (monitor.probes.check) describes a failure to reach a host at all.
 NETWORK_FAILURES = ("DNS-oppslag for", "tilkoblingen ble avvist", "kunne ikke koble til")
+#: How monitor.fetch describes it (DNS failures, refused connections and no route alike).
+FETCH_NETWORK_FAILURE = "could not connect to "
 REFERENCE_TIMEOUT_SECONDS = 10.0
 
 
@@ -57,6 +62,28 @@ def network_lost(results: Sequence[ProbeResult], rules: Rules, client: httpx.Cli
         return None
     return (
         f"alle {len(results)} prober feilet ({results[0].detail}), og referansen {url} svarer ikke: {problem}"
+    )
+
+
+def sources_offline(rules: Rules, states: Sequence[SourceState]) -> str | None:
+    """The same rule for the sources: every enabled source's last poll failed to connect, and the
+    reference (when it is not one of them) cannot be reached either. Returns why, or None."""
+    enabled = {source.name for source in rules.sources if source.enabled}
+    failing = {
+        state.name
+        for state in states
+        if state.consecutive_failures > 0 and (state.last_error or "").startswith(FETCH_NETWORK_FAILURE)
+    }
+    if not enabled or not enabled <= failing:
+        return None
+    url = reference_url(rules)
+    if url is not None and url not in {source.url for source in rules.sources}:
+        with httpx.Client() as client:
+            if _unreachable(client, url) is None:
+                return None
+    first = next(state for state in states if state.name in enabled)
+    return f"alle {len(enabled)} kilder feilet ({first.last_error})" + (
+        f", og referansen {url} svarer ikke" if url else ""
     )
 
 

@@ -17,6 +17,10 @@ def m001_network_outages(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE network_outages (id INTEGER PRIMARY KEY, since TEXT NOT NULL, detail TEXT)")
 
 
+def is_lost(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT 1 FROM network_outages").fetchone() is not None
+
+
 def mark_lost(db: sqlite_utils.Database, now: datetime, detail: str) -> bool:
     """Record that the network is lost; True only when it was not already (tell the admin once)."""
     if db.execute("SELECT 1 FROM network_outages").fetchone() is not None:
