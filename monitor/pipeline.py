@@ -177,17 +177,20 @@ def _alerts_for(
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
     # Documentation sections are not announcements: a post linking to an API's docs is no repeat.
-    docs = {other.name for other in rules.sources if other.kind in DOC_KINDS}
+    doc_sources = {other.name for other in rules.sources if other.kind in DOC_KINDS}
     known = event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK)
-    events = sameevent.build(item for item in known if item[1].source not in docs and source.name not in docs)
+    events = sameevent.build(
+        item for item in known if item[1].source not in doc_sources and source.name not in doc_sources
+    )
     for change in _oldest_first(changes):
-        # A section gone from an API's documentation is an API change for its users.
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"
-        if change.kind == "removed" and source.kind not in DOC_KINDS and not baseline:
+        # A notice taken down was withdrawn (told to those who got it, if it was planned work); a
+        # section gone from an API's documentation is an API change for its users.
+        withdrawn = change.kind == "removed" and source.kind not in DOC_KINDS
+        if withdrawn and not baseline:
             alerts.extend(incidents.withdrawn(threads, key, change, classification))
-            continue
-        if change.notice.notice_id in elsewhere or change.kind == "removed" and source.kind not in DOC_KINDS:
+        if withdrawn or change.notice.notice_id in elsewhere:
             continue
         if baseline and not _recent(change.notice, rules.settings.baseline_alert_days, now):
             threads.add(key, change.notice, classification, ())
