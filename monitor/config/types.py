@@ -97,6 +97,8 @@ class Settings:
     web_listen: str | None = None  # "127.0.0.1:8080": the read-only status page (monitor/web)
     # Domains besides the source's own (and Skatteetaten's) that redirects and notice links may lead to.
     trusted_hosts: tuple[str, ...] = ()
+    max_new_per_poll: int = 20  # more new notices than this from one source in one poll: a storm
+    network_check_url: str | None = None  # known-good reference for "our own network is down"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from monitor.deliver.editsummary import edit_summary
 from monitor.deliver.escape import visible
 from monitor.deliver.why import footer_text
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
@@ -50,10 +51,17 @@ WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søn
 NOT_STATED = "ikke oppgitt"
 
 
-def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: str | None = None) -> Message:
+def render_alert(
+    alert: Alert,
+    *,
+    probe_note: str | None = None,
+    in_reply_to: str | None = None,
+    previous: Classification | None = None,
+) -> Message:
     """Write `alert` as a Norwegian message for a kommune's operations team.
 
-    `probe_note` (what the health probes see right now) becomes a field when given;
+    `previous` is the classification of the version an edit replaces (its window and APIs go
+    into the "Endring" field); `probe_note` (what the health probes see right now) becomes a field when given;
     `in_reply_to` is the `message_id`/thread reference this message follows up.
     The `message_id` is derived from `alert.key` only, so rendering twice gives the same id.
     """
@@ -64,7 +72,7 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
     subject, headline = _subject_and_headline(alert, title)
     fields: list[tuple[str, str]] = [("Kategori", category)]
     if alert.change.kind == "edited":
-        fields.append(("Endring", _edit_summary(alert.change.previous, notice)))
+        fields.append(("Endring", _edit_summary(alert.change.previous, notice, previous, classification)))
     fields.append(("Berørte API-er", api_list(classification.apis)))
     fields.append(("Miljø", ENVIRONMENT_NAMES.get(classification.environment, classification.environment)))
     if classification.window is not None or classification.category == "downtime":
@@ -157,6 +165,11 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
         return f"[Løst] {title}", f"Løst (oppdatert varsel): {title}"
     if kind == "edited":
         return f"[Endret] {short}: {title}", f"Varselet er endret – {short}: {title}"
+    if kind == "removed" and alert.thread_key is not None:  # a withdrawal, sent to those who got it
+        return (
+            f"[Trukket tilbake] {short}: {title}",
+            f"Skatteetaten har trukket tilbake varselet – {short}: {title}",
+        )
     if kind == "removed":
         return f"[Fjernet] {short}: {title}", f"Varselet er fjernet fra kilden – {short}: {title}"
     if category == "resolved":
@@ -164,13 +177,18 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
     return f"[Driftsvarsel] {short}: {title}", f"{short}: {title}"
 
 
-def _edit_summary(previous: Notice | None, current: Notice) -> str:
-    if previous is None:
-        return "Varselet er endret"
-    old, new = one_line(visible(previous.title)), one_line(visible(current.title))
-    if old != new:
-        return _cap(f"Tittel: «{old}» → «{new}»", 500)
-    return "Teksten er endret (tittelen er den samme)"
+def _edit_summary(
+    previous: Notice | None, current: Notice, before: Classification | None, after: Classification
+) -> str:
+    return edit_summary(
+        previous,
+        current,
+        before,
+        after,
+        api_list=API_NAMES,
+        window_text=window_text(after.window),
+        previous_window_text=None if before is None else window_text(before.window),
+    )
 
 
 def _footer(alert: Alert, category: str) -> str:

@@ -50,6 +50,12 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 def declared_charset(body: bytes, content_type: str | None) -> str | None:
     """The charset the HTTP header, XML declaration or HTML meta tag names, if Python knows it."""
+    names = declared_charsets(body, content_type)
+    return names[0] if names else None
+
+
+def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
+    """Every charset Python knows that the HTTP header, XML declaration or meta tag names, in that order."""
     candidates: list[str] = []
     if content_type and (match := _CHARSET.search(content_type)):
         candidates.append(match.group(1))
@@ -57,12 +63,13 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
     for pattern in (_XML_ENCODING, _META_CHARSET):
         if match_bytes := pattern.search(head):
             candidates.append(match_bytes.group(1).decode("ascii", "replace"))
+    found: list[str] = []
     for name in candidates:
         try:
-            return codecs.lookup(name).name
+            found.append(codecs.lookup(name).name)
         except LookupError:
             logger.debug("ignoring unknown charset %r", name)
-    return None
+    return found
 
 
 def decode_text(body: bytes, content_type: str | None = None) -> str:
@@ -141,6 +148,7 @@ def require_body(body: bytes, expected: str) -> None:
 
 # The parser modules import the helpers above, so they are imported after them.
 from monitor.sources import atom, betterstack, docpage, links, listing, openapi, statusfeed, statuspage  # noqa: E402
+from monitor.sources.encoding import check_encoding  # noqa: E402
 
 PARSERS: dict[SourceKind, Parser] = {
     "atom": atom.parse,
@@ -174,6 +182,7 @@ def parse_body(
     if parser is None:
         raise SourceFormatError(f"source {source.name!r}: no parser for kind {source.kind!r}")
     try:
+        check_encoding(body, source.kind, content_type)
         notices = parser(body, source, content_type=content_type)
     except SourceFormatError as error:
         raise SourceFormatError(f"source {source.name!r} ({source.url}): {error}") from error
