@@ -30,7 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
-from monitor.deliver.worker import RateLimiter, drain, release_stale_claims
+from monitor.deliver.pace import RateLimiter
+from monitor.deliver.worker import drain, release_stale_claims
 from monitor.errors import UserError
 from monitor.pipeline import poll_source, utcnow
 from monitor.probes.round import note_for
@@ -46,6 +47,8 @@ DELIVER_INTERVAL_SECONDS = 5
 #: Items per drain; a full drain is followed at once by another (a notice to every kommune
 #: owes ~1000 items, which should not wait DELIVER_INTERVAL_SECONDS per hundred).
 DRAIN_LIMIT = 100
+#: How long one target's lane may wait for its next turn in a drain (its rate; see deliver.pace).
+LANE_SECONDS = 2 * DELIVER_INTERVAL_SECONDS
 MAX_DRAINS_PER_ROUND = 100
 SHUTDOWN_GRACE_SECONDS = 30.0
 POOL_THREADS = 4
@@ -123,6 +126,7 @@ class Daemon:
                     limiter=self.limiter,
                     limit=DRAIN_LIMIT,
                     send=service.counting_sender(self.rules),
+                    lane_seconds=LANE_SECONDS,
                 )
                 handled = stats.sent + stats.retried + stats.dead + stats.deferred
                 if handled < DRAIN_LIMIT or self.stop_event.is_set():

@@ -200,10 +200,12 @@ def claimed_count(db: sqlite_utils.Database) -> int:
 
 
 def defer(db: sqlite_utils.Database, item_id: int, until: datetime) -> None:
-    """Postpone a pending item without counting an attempt (rate limit, waiting for a parent)."""
+    """Postpone a pending item without counting an attempt (rate limit, waiting for a parent).
+
+    Also releases this process's claim on it (a claimed item that was not sent after all)."""
     with write_transaction(db):
         db.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'",
             [iso_up(until), item_id],
         )
 
