@@ -17,7 +17,7 @@ from slack_sdk.webhook import WebhookClient
 
 from monitor import USER_AGENT
 from monitor.config.types import ChannelConfig
-from monitor.deliver import escape
+from monitor.deliver import clients, escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.model import DeliveryResult, Message
 
@@ -74,7 +74,11 @@ def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryCont
         return failure(f"channel {channel.name}: {problem}", permanent=True)
     # slack-sdk annotates timeout as int, but hands it to urllib, which takes float seconds.
     client = WebhookClient(
-        url, timeout=cast(int, context.timeout), user_agent_prefix=USER_AGENT, retry_handlers=[]
+        url,
+        timeout=cast(int, context.timeout),
+        ssl=clients.tls_context(),
+        user_agent_prefix=USER_AGENT,
+        retry_handlers=[],
     )
     payload = build_payload(message)
     try:
@@ -111,6 +115,7 @@ def send_bot(message: Message, channel: ChannelConfig, context: DeliveryContext)
         token=context.secret,
         base_url=base_url,
         timeout=cast(int, context.timeout),
+        ssl=clients.tls_context(),
         user_agent_prefix=USER_AGENT,
         retry_handlers=[],
     )

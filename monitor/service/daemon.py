@@ -27,9 +27,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor import fetch as fetching
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver import clients as deliver_clients
 from monitor.deliver.pace import RateLimiter
 from monitor.deliver.worker import drain, release_stale_claims
 from monitor.errors import UserError
@@ -221,6 +223,7 @@ class Daemon:
                 log.warning("settings.%s changed: takes effect at the next restart", name)
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
+        close_clients()  # rebuilt on next use, with the new rules' settings
         self.schedule()
         log.info(
             "reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources)
@@ -280,6 +283,8 @@ class Daemon:
             log.warning("in-flight work did not finish in time; the outbox keeps it for the next start")
         if self.metrics_server is not None:
             self.metrics_server.stop()
+        if not stuck:
+            close_clients()
         log.info("stopped")
         if stuck:
             # The pool's worker threads are not daemon threads: a normal exit would wait for the
@@ -288,3 +293,9 @@ class Daemon:
             logging.shutdown()
             os._exit(0)
         return 0
+
+
+def close_clients() -> None:
+    """Close the long-lived HTTP clients of sources and channels (built again on next use)."""
+    fetching.close_clients()
+    deliver_clients.close()
