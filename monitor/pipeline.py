@@ -10,6 +10,7 @@ the stage modules, passing plain data between them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -91,6 +92,11 @@ def poll_source(
         return PollReport(source.name, "not_modified")
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
+    body_hash = fingerprint(source, result.body)
+    if body_hash == state.body_hash and state.baselined_at is not None:
+        # The body of the last good poll again: nothing to parse, nothing can have changed.
+        _record(db, rules, source, result, notices=None, error=None, now=now, body_hash=body_hash)
+        return PollReport(source.name, "unchanged")
     try:
         notices = parse_body(result.body, source, content_type=result.content_type)
     except SourceFormatError as error:
@@ -122,7 +128,7 @@ def poll_source(
     with write_transaction(db):
         notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
         _record_diffs(db, source, changes, docs, now)
-        _record(db, rules, source, result, notices=len(notices), error=None, now=now)
+        _record(db, rules, source, result, notices=len(notices), error=None, now=now, body_hash=body_hash)
         if baseline:
             source_store.mark_baselined(db, source.name, now)
     outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
@@ -256,10 +262,19 @@ def _record(
     notices: int | None,
     error: str | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> None:
     """Log the fetch; tell the admin route once when a source breaks and once when it recovers."""
     transition = source_store.record_fetch(
-        db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
+        db,
+        source.name,
+        source.kind,
+        source.url,
+        result,
+        notices=notices,
+        error=error,
+        now=now,
+        body_hash=body_hash,
     )
     if transition.broke:
         report_to_admin(
@@ -335,6 +350,13 @@ def poll_once(
             f"delivery: {sent} sent, {retried} to retry, {dead} dead, {waiting} waiting in the outbox"
         )
     return "\n".join(lines)
+
+
+def fingerprint(source: SourceConfig, body: bytes) -> str:
+    """What identifies a body as already seen: a hash of the source's kind, URL and the body."""
+    digest = hashlib.sha256(f"{source.kind}\n{source.url}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def utcnow() -> datetime:
