@@ -39,6 +39,7 @@ from monitor.pipeline import poll_source, utcnow
 from monitor.probes.round import note_for
 from monitor.service import metrics, sdnotify
 from monitor.service import ops as service
+from monitor.service.housekeepjob import add_housekeeping_job
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
 from monitor.store import open_db
@@ -82,7 +83,7 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
+        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job, add_housekeeping_job]
         self.metrics_server: metrics.MetricsServer | None = None
         self.started = now_fn()
         self._polled: set[str] = set()  # sources polled since start (for the heartbeat)

@@ -72,6 +72,8 @@ def _open_migrated(path: Path | str) -> sqlite_utils.Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     sets = _migration_sets()
     _check_ours(db, path, sets)  # before anything is written to someone else's file
+    # Takes effect in a new file only (older ones are converted by housekeeping.compact).
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
