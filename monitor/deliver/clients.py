@@ -1,9 +1,10 @@
 """Long-lived HTTP clients for the chat channels, one per kind of endpoint.
 
 Building a client builds a TLS context (~20 ms of CPU with the system CA bundle); doing that per
-message dominated a fan-out. Teams posts go through one pooled httpx client; slack-sdk talks
-through urllib, so it gets one shared TLS context. `close` drops both (shutdown, reload); the next
-message builds fresh ones. Safe to use from the delivery lanes' threads.
+message dominated a fan-out. Teams posts go through one pooled httpx client; slack-sdk (urllib)
+and smtplib get a shared TLS context (one per CA file). `close` drops them all (shutdown, reload:
+a changed CA file is read again then); the next message builds fresh ones. Safe to use from the
+delivery lanes' threads.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ TEAMS_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, ke
 
 _lock = threading.Lock()
 _teams: httpx.Client | None = None
-_tls: ssl.SSLContext | None = None
+_tls: dict[str | None, ssl.SSLContext] = {}
 
 
 def teams_client() -> httpx.Client:
@@ -30,19 +31,22 @@ def teams_client() -> httpx.Client:
         return _teams
 
 
-def tls_context() -> ssl.SSLContext:
-    """The shared verifying TLS context for slack-sdk's urllib requests."""
-    global _tls
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """The shared verifying TLS context trusting `cafile` (None: the system's CAs).
+
+    Raises OSError or ssl.SSLError, as `ssl.create_default_context`, when `cafile` is unusable.
+    """
     with _lock:
-        if _tls is None:
-            _tls = ssl.create_default_context()
-        return _tls
+        if cafile not in _tls:
+            _tls[cafile] = ssl.create_default_context(cafile=cafile)
+        return _tls[cafile]
 
 
 def close() -> None:
     """Close the pooled connections; the next message builds new clients."""
-    global _teams, _tls
+    global _teams
     with _lock:
-        client, _teams, _tls = _teams, None, None
+        client, _teams = _teams, None
+        _tls.clear()
     if client is not None:
         client.close()

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from monitor.config.types import ChannelConfig, SmtpConfig
+from monitor.deliver import clients
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.model import DeliveryResult, Message
 
@@ -48,7 +49,7 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
             f"{where}: smtp.username is set but the password secret was not resolved", permanent=True
         )
     try:
-        tls = ssl.create_default_context(cafile=smtp.ca_file)
+        tls = clients.tls_context(smtp.ca_file)
     except (OSError, ssl.SSLError) as error:
         return failure(
             f"smtp.ca_file {smtp.ca_file}: cannot be read as CA certificates ({error})", permanent=True

@@ -36,4 +36,3 @@ def move_existing(db: sqlite_utils.Database) -> None:
             "UPDATE outbox SET message = ?, body_hash = ? WHERE id = ?",
             [json.dumps(data, ensure_ascii=False), digest, row_id],
         )
-
