@@ -1,10 +1,10 @@
 """Long-lived HTTP clients for the chat channels, one per kind of endpoint.
 
 Building a client builds a TLS context (~20 ms of CPU with the system CA bundle); doing that per
-message dominated a fan-out. Teams posts go through one pooled httpx client; slack-sdk (urllib)
-and smtplib get a shared TLS context (one per CA file). `close` drops them all (shutdown, reload:
-a changed CA file is read again then); the next message builds fresh ones. Safe to use from the
-delivery lanes' threads.
+message dominated a fan-out. Teams posts and Slack webhook posts each go through one pooled httpx
+client; slack-sdk's Web API client (urllib) and smtplib get a shared TLS context (one per CA
+file). `close` drops them all (shutdown, reload: a changed CA file is read again then); the next
+message builds fresh ones. Safe to use from the delivery lanes' threads.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import threading
 
 import httpx
 
-#: Connections the Teams client keeps (one per lane at most; see monitor.deliver.pace).
-TEAMS_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=60.0)
+#: Connections a chat client keeps (one per lane at most; see monitor.deliver.pace).
+CHAT_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=60.0)
 
 _lock = threading.Lock()
 _teams: httpx.Client | None = None
+_slack: httpx.Client | None = None
 _tls: dict[str | None, ssl.SSLContext] = {}
 
 
@@ -27,8 +28,17 @@ def teams_client() -> httpx.Client:
     global _teams
     with _lock:
         if _teams is None or _teams.is_closed:
-            _teams = httpx.Client(limits=TEAMS_LIMITS)
+            _teams = httpx.Client(limits=CHAT_LIMITS)
         return _teams
+
+
+def slack_client() -> httpx.Client:
+    """The shared client for Slack incoming webhooks (built on first use)."""
+    global _slack
+    with _lock:
+        if _slack is None or _slack.is_closed:
+            _slack = httpx.Client(limits=CHAT_LIMITS)
+        return _slack
 
 
 def tls_context(cafile: str | None = None) -> ssl.SSLContext:
@@ -44,9 +54,10 @@ def tls_context(cafile: str | None = None) -> ssl.SSLContext:
 
 def close() -> None:
     """Close the pooled connections; the next message builds new clients."""
-    global _teams
+    global _teams, _slack
     with _lock:
-        client, _teams = _teams, None
+        closing, _teams, _slack = (_teams, _slack), None, None
         _tls.clear()
-    if client is not None:
-        client.close()
+    for client in closing:
+        if client is not None:
+            client.close()
