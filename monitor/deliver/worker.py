@@ -88,13 +88,14 @@ def drain(
     counts: Counter[str] = Counter()
     now = now_fn()
     plan = _Plan(limiter, now, lane_seconds)
-    for item in outbox.due(db, now, limit):
-        if stop is not None and stop.is_set():
-            break
-        try:
-            counts[_plan_item(db, rules, item, plan)] += 1
-        except Exception:  # a bug around one item must not stop the rest; it is retried after LEASE
-            log.exception("delivery of outbox item %d crashed", item.id)
+    with write_transaction(db):  # one commit for the round's claims and deferrals
+        for item in outbox.due(db, now, limit):
+            if stop is not None and stop.is_set():
+                break
+            try:
+                counts[_plan_item(db, rules, item, plan)] += 1
+            except Exception:  # a bug around one item must not stop the rest; retried after LEASE
+                log.exception("delivery of outbox item %d crashed", item.id)
 
     def sent_one(outcome: Outcome) -> None:
         try:
