@@ -168,14 +168,14 @@ def _add_outbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _outbox_list(args: argparse.Namespace) -> int:
-    from monitor.deliver.worker import list_report, open_outbox_db
+    from monitor.deliver.outboxcli import list_report, open_outbox_db
 
     print(list_report(open_outbox_db(args.db, _rules_path(args)), args.state))
     return 0
 
 
 def _outbox_retry(args: argparse.Namespace) -> int:
-    from monitor.deliver.worker import open_outbox_db, retry
+    from monitor.deliver.outboxcli import open_outbox_db, retry
 
     if (args.id is None) == (not args.all):
         raise UserError("give an outbox id or --all (not both); `driftsvarsel outbox` lists the ids")
