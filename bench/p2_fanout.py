@@ -79,11 +79,11 @@ def floor_child(rules_path: str) -> None:
         targets += [(hook, slack_body), (workflow, teams_body), (hook, slack_body)]
     headers = {"Content-Type": "application/json"}
     with httpx.Client(timeout=15) as client:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for url, body in targets:
             client.post(url, content=body, headers=headers).raise_for_status()
-        seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "posts": len(targets)}))
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "posts": len(targets)}))
 
 
 def queue_notice(rules_path: Path, here: object) -> int:
@@ -123,7 +123,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="p2-") as temp, world(Path(temp), kommuner) as here:
             rules = write_rules(here)
             queued = queue_notice(rules, here)
+            receivers_cpu = time.process_time()
             drained = run_child(Path(__file__), ["drain", str(rules)], here.env)
+            receivers_cpu = time.process_time() - receivers_cpu
             received = here.delivered()
             if queued != owed or received != owed:
                 raise SystemExit(f"expected {owed} messages, queued {queued}, received {received}")
@@ -132,8 +134,9 @@ def main() -> int:
         floors.append(floor["seconds"])
         cpus.append(drained["cpu"])
         print(
-            f"run {repeat + 1}: fan-out {drained['seconds']:.2f} s ({drained['cpu']:.2f} s CPU) for {owed} "
-            f"messages; floor {floor['seconds']:.2f} s for {floor['posts']} POSTs",
+            f"run {repeat + 1}: fan-out {drained['seconds']:.2f} s ({drained['cpu']:.2f} s CPU in the "
+            f"monitor, {receivers_cpu:.2f} s in the receivers) for {owed} messages; "
+            f"floor {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU) for {floor['posts']} POSTs",
             flush=True,
         )
     fanout, floor_seconds = median(fanouts), median(floors)

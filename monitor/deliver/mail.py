@@ -7,9 +7,11 @@ keep vacation responders quiet.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import smtplib
+import socket
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -151,10 +153,17 @@ def html_part(message: Message) -> str:
     return "\n".join(part for part in parts if part) + "\n"
 
 
+@functools.cache
+def _local_hostname() -> str:
+    """The name we greet with (EHLO); smtplib would look it up (reverse DNS) on every connection."""
+    return socket.getfqdn()
+
+
 def _connect(smtp: SmtpConfig, tls: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
+    name = _local_hostname()
     if smtp.security == "ssl":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls)
-    client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, name, timeout=timeout, context=tls)
+    client = smtplib.SMTP(smtp.host, smtp.port, name, timeout=timeout)
     try:
         if smtp.security == "starttls":
             client.ehlo()
