@@ -1,6 +1,8 @@
 """Delivery: the outbox worker, rendering, dead letters, and one module per channel.
 
-`worker` claims due outbox rows and sends them; `render` turns an alert into a message;
+`worker` claims due outbox rows and sends them, in one lane per target (`pace`: each target at
+its own rate, lanes side by side) over long-lived clients (`clients`); `outboxcli` is what the
+`outbox` command shows; `render` turns an alert into a message;
 `deadletter` and `backoff` decide what happens after a failure. The channel modules (`slack`,
 `teams`, `mail`) each expose `send(message, channel, context)`.
 
