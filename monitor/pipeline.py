@@ -10,6 +10,7 @@ the stage modules, passing plain data between them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -101,6 +102,11 @@ def poll_source(
         return PollReport(source.name, "not_modified")
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
+    body_hash = fingerprint(source, result.body)
+    if body_hash == state.body_hash and state.baselined_at is not None:
+        # The body of the last good poll again: nothing to parse, nothing can have changed.
+        _record(db, rules, source, result, notices=None, error=None, now=now, body_hash=body_hash)
+        return PollReport(source.name, "unchanged")
     try:
         notices = parse_body(
             result.body, source, content_type=result.content_type, trusted_hosts=rules.settings.trusted_hosts
@@ -143,7 +149,7 @@ def poll_source(
         thread_store.record_closures(db, threads.closures, now)
         if held is not None:
             queue_storm(db, rules, held.source, len(held.new), held.held, now)
-        _record(db, rules, source, result, notices=len(notices), error=None, now=now)
+        _record(db, rules, source, result, notices=len(notices), error=None, now=now, body_hash=body_hash)
         if baseline:
             source_store.mark_baselined(db, source.name, now)
     outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
@@ -301,11 +307,20 @@ def _record(
     notices: int | None,
     error: str | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> None:
     """Log the fetch; tell the admin route once when a source breaks and once when it recovers
     (grouped with the other sources' faults of the hour in one message)."""
     transition = source_store.record_fetch(
-        db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
+        db,
+        source.name,
+        source.kind,
+        source.url,
+        result,
+        notices=notices,
+        error=error,
+        now=now,
+        body_hash=body_hash,
     )
     stamp = f"{source.name}:{now:%Y%m%dT%H%M}"
     _check_network(db, rules, error or result.error, now)
@@ -411,6 +426,13 @@ def poll_once(
             if stats.sent + stats.retried + stats.dead == 0:
                 break
     return PollOnce(tuple(reports), totals, outbox.depth(db).get("pending", 0))
+
+
+def fingerprint(source: SourceConfig, body: bytes) -> str:
+    """What identifies a body as already seen: a hash of the source's kind, URL and the body."""
+    digest = hashlib.sha256(f"{source.kind}\n{source.url}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def utcnow() -> datetime:

@@ -286,7 +286,9 @@ class Harness:
         return bool(self.query("SELECT 1 FROM sources WHERE baselined_at IS NOT NULL"))
 
     def fetch_count(self) -> int:
-        return len(self.query("SELECT id FROM fetch_log"))
+        # A repeated outcome counts up its line's `repeats` instead of adding a line.
+        rows = self.query("SELECT coalesce(sum(repeats), 0) FROM fetch_log")
+        return int(rows[0][0]) if rows else 0
 
     def outbox(self) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM outbox ORDER BY id")

@@ -53,8 +53,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _outbox_list(args: argparse.Namespace) -> int:
-    from monitor.deliver.listing import list_report, outbox_json
-    from monitor.deliver.worker import open_outbox_db
+    from monitor.deliver.listing import list_report, open_outbox_db, outbox_json
 
     db = open_outbox_db(args.db, rules_path(args))
     if args.json:
@@ -65,7 +64,7 @@ def _outbox_list(args: argparse.Namespace) -> int:
 
 
 def _outbox_retry(args: argparse.Namespace) -> int:
-    from monitor.deliver.worker import open_outbox_db, retry
+    from monitor.deliver.listing import open_outbox_db, retry
 
     if (args.id is None) == (not args.all):
         raise UserError("give an outbox id or --all (not both); `driftsvarsel outbox` lists the ids")

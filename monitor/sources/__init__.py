@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import codecs
 import html
+import importlib
 import json
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from monitor.config.types import SourceConfig, SourceKind
 from monitor.model import Notice
@@ -146,19 +147,36 @@ def require_body(body: bytes, expected: str) -> None:
         raise SourceFormatError(f"expected {expected} but the response body is empty")
 
 
-# The parser modules import the helpers above, so they are imported after them.
-from monitor.sources import atom, betterstack, docpage, links, listing, openapi, statusfeed, statuspage  # noqa: E402
-from monitor.sources.encoding import check_encoding  # noqa: E402
+class _LazyParsers(Mapping[SourceKind, Parser]):
+    """Kind → parser, importing a parser module (feedparser, BeautifulSoup ...) on first use only,
+    so commands that parse nothing do not pay for those imports."""
 
-PARSERS: dict[SourceKind, Parser] = {
-    "atom": atom.parse,
-    "listing": listing.parse,
-    "status_feed": statusfeed.parse,
-    "statuspage_api": statuspage.parse,
-    "betterstack": betterstack.parse,
-    "docpage": docpage.parse,
-    "openapi": openapi.parse,
-}
+    _MODULES: dict[SourceKind, str] = {
+        "atom": "atom",
+        "listing": "listing",
+        "status_feed": "statusfeed",
+        "statuspage_api": "statuspage",
+        "betterstack": "betterstack",
+        "docpage": "docpage",
+        "openapi": "openapi",
+    }
+
+    def __getitem__(self, kind: SourceKind) -> Parser:
+        module = importlib.import_module(f"monitor.sources.{self._MODULES[kind]}")
+        return cast(Parser, module.parse)
+
+    def __iter__(self) -> Iterator[SourceKind]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+
+PARSERS: Mapping[SourceKind, Parser] = _LazyParsers()
+
+
+from monitor.sources import links  # noqa: E402
+from monitor.sources.encoding import check_encoding  # noqa: E402
 
 #: Exceptions a parser may hit on data of an unexpected shape; turned into SourceFormatError.
 _SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError)
