@@ -7,12 +7,14 @@ with every line while it still waits in the outbox.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from monitor.model import Message
+from monitor.store import bodies
 from monitor.store.codec import iso, message_to_json, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.digest")
@@ -76,9 +78,10 @@ def waiting(db: sqlite_utils.Database, idem_key: str, now: datetime) -> bool | N
 
 def rewrite(db: sqlite_utils.Database, idem_key: str, message: Message, now: datetime) -> bool:
     """Replace the message of a waiting outbox item; False when it is no longer waiting."""
+    body_hash = bodies.store(db, message.body)  # bodies are kept once, apart from the message
     cursor = db.execute(
-        """UPDATE outbox SET message = ? WHERE idem_key = ? AND state = 'pending' AND attempts = 0
-           AND claimed_by IS NULL AND next_attempt_at > ?""",
-        [message_to_json(message), idem_key, iso(now)],
+        """UPDATE outbox SET message = ?, body_hash = ? WHERE idem_key = ? AND state = 'pending'
+           AND attempts = 0 AND claimed_by IS NULL AND next_attempt_at > ?""",
+        [message_to_json(replace(message, body="")), body_hash, idem_key, iso(now)],
     )
     return cursor.rowcount == 1
