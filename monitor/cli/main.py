@@ -302,6 +302,8 @@ def _add_classify(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="FILE",
         help="posts (default: <labels>/../corpus/posts/)",
     )
+    evaluate.add_argument("--first-sight-log", type=Path, metavar="FILE", help="append this batch's row")
+    evaluate.add_argument("--batch", metavar="NAME", help="batch name for --first-sight-log")
     evaluate.set_defaults(handler=_eval)
 
 
@@ -330,5 +332,10 @@ def _classify(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from monitor.cli.evaluate import evaluate, format_report
 
-    print(format_report(evaluate(args.labels, args.files or None)))
+    report = evaluate(args.labels, args.files or None)
+    print(format_report(report))
+    if args.first_sight_log is not None:
+        from monitor.cli.firstsight import log_first_sight
+
+        print(log_first_sight(report, args.first_sight_log, args.batch))
     return 0
