@@ -13,9 +13,12 @@ from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Environment
 
+_AFFECTED = r"(?:berørt|berøres|berørast|påvirket|påvirkes|påverka|påverkast|råka|råkast|omfattet|omfatta)"
 _NOT_AFFECTED = re.compile(
-    r"\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:berørt|berøres|påvirket|påvirkes|råka|omfattet)", re.IGNORECASE
+    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b", re.IGNORECASE
 )
+# "Alle API-er i AT blir berørt, produksjon berøres ikke": the clause says it, not the whole sentence.
+_CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 _LATER_NOTICE = re.compile(
     r"\bnytt\s+varsel\b|\bkommer\s+tilbake\s+med\b|\bvil\s+varsle\b|\bvarsle\s+på\s+nytt\b", re.IGNORECASE
 )
@@ -27,8 +30,8 @@ def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Enviro
     prod: list[str] = []
     full = prepared.full_text
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
-    for sentence in prepared.sentences if groups else ():
-        text = sentence.text
+    clauses = [clause for sentence in prepared.sentences if groups for clause in _CLAUSE.split(sentence.text)]
+    for text in clauses:
         if _NOT_AFFECTED.search(text) or _LATER_NOTICE.search(text):
             continue
         both = vocabulary.first("both_terms", text) if "both_terms" in groups else None

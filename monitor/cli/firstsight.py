@@ -103,6 +103,7 @@ def log_first_sight(report: EvalReport, log: Path, batch: str | None) -> str:
     """Append the batch's row to `log`; returns what to print. Raises UserError without a batch name."""
     if not batch or "|" in batch:
         raise UserError("--first-sight-log needs --batch NAME (a name without '|', e.g. batch1)")
-    row = first_sight_entry(report, batch, classifier_commit(Path(__file__).resolve().parents[2]), date.today())
+    commit = classifier_commit(Path(__file__).resolve().parents[2])
+    row = first_sight_entry(report, batch, commit, date.today())
     append_first_sight(log, batch, row)
     return f"first-sight row for {batch} appended to {log}"
