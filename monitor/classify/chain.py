@@ -67,6 +67,10 @@ _LABEL = "|".join(term for terms in _STAGES.values() for term in terms)
 # "Løst - text", "Løst – text", "Løst (22.05.2024 kl. 12:30): text", "Løst: text" at a sentence start.
 _UPDATE = re.compile(rf"^\s*({_LABEL})\s*(?:[-–:]\s|\(\d)", re.IGNORECASE)
 _SCHEDULE_LINE = re.compile(r"^\s*planlag[td]\s*:\s*fra\b", re.IGNORECASE)  # the head's window line
+# A status-page update's own time stamp on a line of its own: "12. nov 2025, 08:05 CET".
+STAMP_LINE = re.compile(
+    r"^\s*\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4},?\s+\d{1,2}[:.]\d{2}\s*(?:CES?T|UTC|GMT)?\s*$", re.IGNORECASE
+)
 _HEAD = re.compile(rf"^\s*status\s*:\s*({_LABEL})\s*$", re.IGNORECASE)
 
 
@@ -120,3 +124,11 @@ def latest_update(prepared: Prepared, chain: Chain) -> Prepared:
     """The newest update alone, as a Prepared without a title (for reading its prose)."""
     text = "\n".join(sentence.text for sentence in chain.latest)
     return Prepared("", text, chain.latest)
+
+
+def strip_label(text: str) -> str:
+    """A sentence without its leading status label ("Undersøkes - Siden kl. 07:45 ..." → "Siden ...")."""
+    match = _UPDATE.match(text)
+    if match is None or _SCHEDULE_LINE.match(text):
+        return text
+    return text[match.end(1) :].lstrip(" -–:")

@@ -51,7 +51,8 @@ _SCANNER = re.compile(
         |\b(?P<dw>en|ett|ei|et|én|to|tre|fire|fem|seks|halvannen|halvanna|halv))\s*
         (?P<du>timer|timar|time|minutter|minutt|min|døgn)\b)
   | (?P<between>\bmellom\b)
-  | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
+  | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bsiden\b|\bsidan\b
+        |\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
   | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med))
   | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b
         |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from monitor.classify.chain import STAMP_LINE, strip_label
 from monitor.classify.dates import tokens
 from monitor.classify.fuzzy import CONTEXT_STEMS, misspelt
 from monitor.classify.period import Period, bounds, merge_times, parse_period
@@ -21,7 +22,8 @@ from monitor.model import Window
 
 _CONTEXT = re.compile(
     r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b"
-    r"|^planlag[td]\b|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b",
+    r"|^planlag[td]\b|^(?:tidsrom|tidspunkt|tid|når|periode|dato)\s*:"
+    r"|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b",
     re.IGNORECASE,
 )
 _TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d|\bklokk", re.IGNORECASE)
@@ -104,7 +106,9 @@ def _pick(
 def _window_text(text: str) -> str:
     """The part of a sentence that can state the window: without update stamps, and after
     "utsatt til" when a downtime was moved."""
-    text = _UPDATE_STAMP.sub(" ", text)
+    if STAMP_LINE.match(text):
+        return ""
+    text = strip_label(_UPDATE_STAMP.sub(" ", text))
     moved = _MOVED_TO.search(text)
     return text[moved.end() :] if moved else text
 
