@@ -21,7 +21,7 @@ from monitor.classify.category import decide, planned
 from monitor.classify.environment import find_environment
 from monitor.classify.text import prepare
 from monitor.classify.vocab import Vocabulary
-from monitor.classify.window import find_window
+from monitor.classify.window import find_chain_window
 from monitor.errors import UserError
 from monitor.model import Classification, Notice, Window
 
@@ -99,7 +99,7 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
         if notice.window is not None:
             window, window_why = notice.window, "window: stated by the source (scheduled start and end)"
         else:
-            window, window_why = find_window(prepared, words, reference)
+            window, window_why = find_chain_window(prepared, words, reference)
         if not is_planned and _starts_later(window, notice):
             is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
         reasons += [why, window_why]

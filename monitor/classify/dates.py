@@ -58,14 +58,14 @@ _SCANNER = re.compile(
         |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)
   | (?P<before>\bfør\b)
-  | (?P<latest>\bsenest\b|\bseinast\b)
+  | (?P<latest>\bsenest\b|\bseinast\b|\bi\s+verste\s+fall\b|\bi\s+verste\s+tilfelle\b)
   | (?P<alternative>\beller\b)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 _TIME_CONTINUATION = re.compile(
     r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?"
-    r"(?:(\d{1,2})(?:[:.](\d{2}))?|(\d{2})(\d{2}))(?![\d:])(?!\.\d)"
+    r"(?:(\d{1,2})(?:[:.](\d{2}))?|(\d{2})(\d{2}))(?![\d:]|-\d)(?!\.\d)"
 )
 # A date or time right after a reference to another notice ("meldt driftsvarsel 13.12.23",
 # "Nytt oppdatert varsel kl. 14") is when that notice was or will be published, not a window.
