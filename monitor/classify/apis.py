@@ -7,13 +7,15 @@ In order:
    "Skattegrunnlag API");
 3. a group ("skatteoppgjørstjenestene") when nothing narrower is named, in title or body;
 4. none ([]) when only other services are named (Restanser, MVA, event feeds ...), also in tags;
-5. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
+5. none ([]) for an incident of the status page or news feed itself;
+6. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
    incidents that name no service at all ("Vi har for tiden driftsproblemer");
-6. otherwise none.
+7. otherwise none.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from monitor.classify.text import Prepared
@@ -23,6 +25,8 @@ from monitor.model import ALL_APIS, KOMMUNE_APIS
 SKATTEOPPGJOR_APIS = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
 LEGACY_SKATTEGRUNNLAG_UNTIL = 2018
 INCIDENTS = ("downtime", "error", "resolved")
+# A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
+_URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")
 
 
 def _opening(prepared: Prepared) -> str:
@@ -65,11 +69,14 @@ def find_apis(
         return SKATTEOPPGJOR_APIS, f"apis: group '{group.group(0)}' → {', '.join(SKATTEOPPGJOR_APIS)}"
     if other is not None:
         return (), f"apis: only other services named ('{other.group(0)}')"
+    channel = vocabulary.first("notice_channel_terms", text)
+    if channel is not None and category in INCIDENTS:
+        return (), f"apis: an incident of Skatteetaten's notice channel ('{channel.group(0)}')"
     tag_text = " ".join(tags)
     tagged = vocabulary.first("other_api_terms", tag_text)
     if tagged is not None:
         return (), f"apis: tagged with another service ('{tagged.group(0)}')"
-    service = vocabulary.first("service_terms", text)
+    service = vocabulary.first("service_terms", _URL_PATH.sub(r"\1", text))
     if service is not None:
         return (ALL_APIS,), f"apis: unnamed services or shared dependency '{service.group(0)}' → all"
     if category in INCIDENTS:
