@@ -43,6 +43,11 @@ _RETURN = re.compile(
     r"frå\s+kl|etter|sidan|siden)\b",
     re.IGNORECASE,
 )
+_NOT_CARRIED_OUT = re.compile(
+    r"[^.,;:]{0,30}?\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:gjennomført|gjennomføres|gjennomførast|utført|utføres)\b",
+    re.IGNORECASE,
+)
+_MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
 
@@ -111,6 +116,8 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
         for match, before in _hits(vocabulary, "downtime_terms", sentence):
             if vocabulary.has("negation_terms", _last_words(before)):
                 continue
+            if _NOT_CARRIED_OUT.match(sentence.text, match.end()):
+                continue  # "Planlagt vedlikehald vert heller ikkje gjennomført"
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
             found.append(Hit("downtime", match.group(0), sentence.in_title))
@@ -150,6 +157,8 @@ def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue
             if vocabulary.has("negation_terms", _last_words(before, 2)):
                 continue
+            if _MEDIA_TYPE.match(sentence.text, match.end()):
+                continue  # "application/problem+json" names a format
             found.append(Hit("error", match.group(0), sentence.in_title))
     return found
 

@@ -23,7 +23,7 @@ from monitor.model import Window
 
 _CONTEXT = re.compile(
     r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b"
-    r"|^planlag[td]\b|^(?:tidsrom|tidspunkt|tid|når|periode|dato)\s*:"
+    r"|^planlag[td]\b|^(?:tidsrom|tidspunkt|tid|når|periode|dato|start|slutt|ferdig|forventet\s+ferdig)\s*:"
     r"|^(?:fra|frå|siden|sidan)\s+kl|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b",
     re.IGNORECASE,
 )
@@ -72,7 +72,7 @@ def _pick(
     ends: list[tuple[int, Period]] = []
     duration = 0.0
     sentences = prepared.sentences
-    context = [_is_context(sentence, vocabulary) for sentence in sentences]
+    context = _listed([_is_context(sentence, vocabulary) for sentence in sentences], sentences)
     for order, sentence in enumerate(sentences):
         # "Skatteetaten gjennomfører en endring i kveld, ... mellom klokken 18 og 20. I forbindelse
         # med endringen vil det kunne forekomme nedetid ...": the sentence before counts too, and
@@ -106,6 +106,23 @@ def _pick(
         source, times = time_only[0]
         return sentence, merge_times(period, times), source
     return sentence, period, None
+
+
+def _listed(context: list[bool], sentences: tuple[Sentence, ...]) -> list[bool]:
+    """Lines listed after a context sentence that ends with ':' are context too (the periods of a list)."""
+    return [flag or _introduced_by_colon(sentences, context, order) for order, flag in enumerate(context)]
+
+
+def _introduced_by_colon(sentences: tuple[Sentence, ...], context: list[bool], order: int) -> bool:
+    """Whether a context sentence ending with ':' opens the run of lines that `order` belongs to."""
+    paragraph = sentences[order].paragraph
+    for earlier in range(order - 1, -1, -1):
+        sentence = sentences[earlier]
+        if sentence.in_title or sentence.paragraph != paragraph:
+            return False
+        if sentence.text.rstrip().endswith(":"):
+            return context[earlier]
+    return False
 
 
 def _window_text(text: str) -> str:
