@@ -96,9 +96,9 @@ def prepare(title: str, text: str) -> Prepared:
         for line in clean(paragraph).splitlines():
             paragraph_of_line.setdefault(line, number)
     for line in clean_body.splitlines():
-        paragraph = paragraph_of_line.get(line, len(paragraphs))
+        number = paragraph_of_line.get(line, len(paragraphs))
         for part in split_sentences(line):
-            sentences.append(Sentence(part, False, index, paragraph))
+            sentences.append(Sentence(part, False, index, number))
             index += 1
     return Prepared(clean_title, clean_body, tuple(sentences))
 
