@@ -8,7 +8,7 @@ wall-clock strings ("YYYY-MM-DDTHH:MM"), exactly as `shared/labels/GUIDE.md` def
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -121,6 +121,27 @@ class Classification:
     environment: Environment
     window: Window | None
     reasons: tuple[str, ...] = ()
+    #: Fields the classifier is unsure of ("category", "apis", "environment"); the rest are sure.
+    unsure: frozenset[str] = frozenset()
+    #: When unsure of `apis`: the other APIs it may concern; alerts go to the union (`routed_apis`).
+    api_candidates: tuple[str, ...] = ()
+    #: When unsure between an incident and info: the incident category it may be, routed as well.
+    alternative: Category | None = None
+    #: Set when an admin corrected the classification (`driftsvarsel correct`).
+    corrected: bool = False
+
+    def confidence(self, name: str) -> Literal["high", "low"]:
+        """The classifier's confidence in one field."""
+        return "low" if name in self.unsure else "high"
+
+    @property
+    def routed_apis(self) -> tuple[str, ...]:
+        """The APIs alerts go to: `apis`, widened by the candidates when unsure (never narrowed)."""
+        if not self.api_candidates or ALL_APIS in self.apis:
+            return self.apis
+        if ALL_APIS in self.api_candidates:
+            return (ALL_APIS,)
+        return tuple(sorted(set(self.apis) | set(self.api_candidates)))
 
     def as_label(self, notice_id: str) -> dict[str, object]:
         """The GUIDE.md label object (the `driftsvarsel classify` output line)."""
@@ -133,6 +154,46 @@ class Classification:
             "environment": self.environment,
             "window": window,
         }
+
+
+@dataclass(frozen=True)
+class Override:
+    """An admin's correction of a notice's classification, kept in history (`driftsvarsel correct`).
+
+    `key` is the notice key "<source>:<notice_id>"; a field left None keeps the classifier's value.
+    """
+
+    key: str
+    category: Category | None
+    apis: tuple[str, ...] | None
+    environment: Environment | None
+    reason: str
+    who: str
+    at: datetime
+
+    def apply(self, classification: Classification) -> Classification:
+        """The classification with this correction applied: sure in every field it sets."""
+        category = self.category or classification.category
+        corrected = replace(
+            classification,
+            category=category,
+            apis=classification.apis if self.apis is None else self.apis,
+            environment=self.environment or classification.environment,
+            planned=classification.planned if category == "downtime" else None,
+            window=classification.window if category == "downtime" else None,
+            reasons=(*classification.reasons, f"korrigert av {self.who}: {self.reason}"),
+            corrected=True,
+        )
+        fixed = {name for name, value in self.fields().items() if value is not None}
+        return replace(
+            corrected,
+            unsure=corrected.unsure - fixed,
+            api_candidates=() if "apis" in fixed else corrected.api_candidates,
+            alternative=None if "category" in fixed else corrected.alternative,
+        )
+
+    def fields(self) -> dict[str, object]:
+        return {"category": self.category, "apis": self.apis, "environment": self.environment}
 
 
 @dataclass(frozen=True)

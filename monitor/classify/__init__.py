@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from monitor.classify import vocab
 from monitor.classify.apis import find_apis
 from monitor.classify.category import decide, planned
+from monitor.classify.doubt import api_candidates, incident_alternative
 from monitor.classify.environment import find_environment
 from monitor.classify.text import prepare
 from monitor.classify.vocab import Vocabulary
@@ -107,4 +108,13 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
     reasons.append(why)
     environment, why = find_environment(prepared, words)
     reasons.append(why)
-    return Classification(category, is_planned, apis, environment, window, tuple(reasons))
+    alternative = incident_alternative(prepared, words, category)
+    candidates = api_candidates(prepared, words, reference, category, apis)
+    unsure = frozenset(name for name, doubt in (("category", alternative), ("apis", candidates)) if doubt)
+    if alternative is not None:
+        reasons.append(f"unsure: may be {alternative} (its terms are in the text); routed as one too")
+    if candidates:
+        reasons.append(f"unsure: may also concern {', '.join(candidates)}; routed to the union")
+    return Classification(
+        category, is_planned, apis, environment, window, tuple(reasons), unsure, candidates, alternative
+    )

@@ -1,0 +1,49 @@
+"""Where the classifier is unsure, and what else the notice may be: fail towards the reader.
+
+- category: an info or API-change notice whose text still reports a fault ("Webinar ... vanlige
+  feil", an info title over "er nede" in the body) may be an incident: `incident_alternative`
+  names the incident category, and routing lets it through filters as if it were one;
+- apis (incidents only): `api_candidates` names the APIs the notice may also concern, so alerts go to the union:
+  an incident that names no kommune API but one of the skatteoppgjør group or all APIs in passing,
+  or an incident about named APIs whose body also speaks of all APIs.
+
+Pure functions of the prepared text; they never change the best guess itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis
+from monitor.classify.category import downtime_hits, error_hits
+from monitor.classify.text import Prepared
+from monitor.classify.vocab import Vocabulary
+from monitor.model import ALL_APIS, Category
+
+QUIET: tuple[Category, ...] = ("info", "api_change")
+
+
+def incident_alternative(prepared: Prepared, vocabulary: Vocabulary, category: Category) -> Category | None:
+    """The incident category an info/API-change notice may be after all, or None when it is sure."""
+    if category not in QUIET:
+        return None
+    if downtime_hits(prepared, vocabulary):
+        return "downtime"
+    if error_hits(prepared, vocabulary):
+        return "error"
+    return None
+
+
+def api_candidates(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, category: Category, apis: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Other APIs the notice may concern (sorted), or () when the API set is sure."""
+    if ALL_APIS in apis or category not in INCIDENTS:
+        return ()  # an API change names its API precisely; a missed outage is what costs
+    text = prepared.full_text
+    candidates: set[str] = set(named_apis(prepared, vocabulary, reference)) - set(apis)
+    if vocabulary.has("group_skatteoppgjor", text):
+        candidates |= set(SKATTEOPPGJOR_APIS) - set(apis)
+    if category in ("downtime", "error") and vocabulary.has("all_api_terms", text):
+        candidates.add(ALL_APIS)
+    return tuple(sorted(candidates))
