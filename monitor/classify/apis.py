@@ -7,7 +7,7 @@ In order:
    "Skattegrunnlag API");
 3. a group ("skatteoppgjørstjenestene") when nothing narrower is named, in title or body;
 4. none ([]) when only other services are named (Restanser, MVA, event feeds ...), also in tags;
-5. none ([]) for an incident of the status page or news feed itself;
+5. none ([]) for an incident of the status page or news feed itself (named in the title);
 6. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
    incidents that name no service at all ("Vi har for tiden driftsproblemer");
 7. otherwise none.
@@ -69,7 +69,7 @@ def find_apis(
         return SKATTEOPPGJOR_APIS, f"apis: group '{group.group(0)}' → {', '.join(SKATTEOPPGJOR_APIS)}"
     if other is not None:
         return (), f"apis: only other services named ('{other.group(0)}')"
-    channel = vocabulary.first("notice_channel_terms", text)
+    channel = vocabulary.first("notice_channel_terms", prepared.title)
     if channel is not None and category in INCIDENTS:
         return (), f"apis: an incident of Skatteetaten's notice channel ('{channel.group(0)}')"
     tag_text = " ".join(tags)

@@ -47,6 +47,7 @@ _NOT_CARRIED_OUT = re.compile(
     r"[^.,;:]{0,30}?\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:gjennomført|gjennomføres|gjennomførast|utført|utføres)\b",
     re.IGNORECASE,
 )
+_REMINDER = re.compile(r"påmin", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -240,6 +241,9 @@ def _decide_text(
     if drift is not None and topic is None:
         # A missed outage costs most: an operations notice we cannot read is reported as an error.
         return "error", [f"category error: operations notice ({drift}) with no other category (safety net)"]
+    if changes and topic is not None and _REMINDER.match(topic) and any(hit.in_title for hit in changes):
+        # "Påminnelse om bytte av URL-er": a reminder of a change still to come, named in the title.
+        return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
     if changes and topic is None:
         return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
     if topic is not None:

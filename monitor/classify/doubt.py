@@ -3,15 +3,16 @@
 - category: an info or API-change notice whose text still reports a fault ("Webinar ... vanlige
   feil", an info title over "er nede" in the body) may be an incident: `incident_alternative`
   names the incident category, and routing lets it through filters as if it were one;
-- apis (incidents only): `api_candidates` names the APIs the notice may also concern, so alerts go to the union:
-  an incident that names no kommune API but one of the skatteoppgjør group or all APIs in passing,
-  or an incident about named APIs whose body also speaks of all APIs.
+- apis (incidents only): `api_candidates` names the APIs the notice may also concern, so alerts go
+  to the union: an incident that names no kommune API but one of the skatteoppgjør group or all
+  APIs in passing, or an incident about named APIs whose body also speaks of all APIs.
 
 Pure functions of the prepared text; they never change the best guess itself.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis
@@ -21,15 +22,18 @@ from monitor.classify.vocab import Vocabulary
 from monitor.model import ALL_APIS, Category
 
 QUIET: tuple[Category, ...] = ("info", "api_change")
+# Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
+# in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
+_TOPIC_NOUNS = re.compile(r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr)\w*$", re.I)
 
 
 def incident_alternative(prepared: Prepared, vocabulary: Vocabulary, category: Category) -> Category | None:
     """The incident category an info/API-change notice may be after all, or None when it is sure."""
     if category not in QUIET:
         return None
-    if downtime_hits(prepared, vocabulary):
+    if any(not _TOPIC_NOUNS.match(hit.term) for hit in downtime_hits(prepared, vocabulary)):
         return "downtime"
-    if error_hits(prepared, vocabulary):
+    if any(not _TOPIC_NOUNS.match(hit.term) for hit in error_hits(prepared, vocabulary)):
         return "error"
     return None
 

@@ -302,6 +302,9 @@ def _add_classify(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="FILE",
         help="posts (default: <labels>/../corpus/posts/)",
     )
+    evaluate.add_argument(
+        "--rules", type=Path, help="rules for recipient recall/precision (default as for run, when present)"
+    )
     evaluate.add_argument("--first-sight-log", type=Path, metavar="FILE", help="append this batch's row")
     evaluate.add_argument("--batch", metavar="NAME", help="batch name for --first-sight-log")
     evaluate.set_defaults(handler=_eval)
@@ -334,6 +337,9 @@ def _eval(args: argparse.Namespace) -> int:
 
     report = evaluate(args.labels, args.files or None)
     print(format_report(report))
+    from monitor.cli.reach import reach_report
+
+    print("\n".join(reach_report(report.routed, args.rules)))
     if args.first_sight_log is not None:
         from monitor.cli.firstsight import log_first_sight
 
