@@ -34,7 +34,7 @@ from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import notices as notice_store
-from monitor.store import open_db, outbox, write_transaction
+from monitor.store import open_db, outbox, overrides, write_transaction
 from monitor.store import sources as source_store
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,11 @@ def poll_source(
         else {}
     )
     classifications = {
-        change.notice.notice_id: (
-            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary)
+        # An admin's correction (`driftsvarsel correct`) holds for every later version of the notice.
+        change.notice.notice_id: overrides.corrected_classification(
+            db,
+            notice_store.notice_key(change.notice),
+            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary),
         )
         for change in changes
     }
