@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor import fetch as fetching
+from monitor.catalogue.components import component_apis
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
@@ -114,7 +115,9 @@ def poll_source(
         change.notice.notice_id: overrides.corrected_classification(
             db,
             notice_store.notice_key(change.notice),
-            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary),
+            docs[change.notice.notice_id].classification
+            if docs
+            else classify(change.notice, vocabulary, component_apis),
         )
         for change in changes
     }

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from monitor.classify import vocab
-from monitor.classify.apis import find_apis
+from monitor.classify.apis import ComponentLookup, find_apis
 from monitor.classify.category import decide, planned
 from monitor.classify.doubt import api_candidates, incident_alternative
 from monitor.classify.environment import find_environment
@@ -26,7 +26,14 @@ from monitor.classify.window import find_chain_window
 from monitor.errors import UserError
 from monitor.model import Classification, Notice, Window
 
-__all__ = ["Vocabulary", "classify", "load_vocabulary", "reference_date", "validate_vocabulary"]
+__all__ = [
+    "ComponentLookup",
+    "Vocabulary",
+    "classify",
+    "load_vocabulary",
+    "reference_date",
+    "validate_vocabulary",
+]
 
 OSLO = ZoneInfo("Europe/Oslo")
 _DATE_IN_ID = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
@@ -87,8 +94,14 @@ def _starts_later(window: Window | None, notice: Notice) -> bool:
     return start.date() > local.date()
 
 
-def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classification:
-    """Classify one notice as published (title and body together); pure and fast."""
+def classify(
+    notice: Notice, vocabulary: Vocabulary | None = None, components: ComponentLookup | None = None
+) -> Classification:
+    """Classify one notice as published (title and body together); pure and fast.
+
+    `components` maps status-page component names to APIs (monitor.catalogue.components); with it,
+    a notice's "Berørte tjenester:" line decides the APIs before the text does.
+    """
     words = vocabulary or vocab.default()
     reference = reference_date(notice)
     prepared = prepare(notice.title or "", notice.text or "")
@@ -104,7 +117,7 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
         if not is_planned and _starts_later(window, notice):
             is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
         reasons += [why, window_why]
-    apis, why = find_apis(prepared, words, reference, category, notice.tags)
+    apis, why = find_apis(prepared, words, reference, category, notice.tags, components)
     reasons.append(why)
     environment, why = find_environment(prepared, words)
     reasons.append(why)

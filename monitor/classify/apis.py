@@ -1,6 +1,7 @@
 """Which kommune APIs a notice concerns (GUIDE.md "apis").
 
 In order:
+0. the affected status-page components, when every one is known (structure before text);
 1. every API ("*") when the title or the first paragraph speaks of all of Skatteetaten's APIs
    ("Alle Skatteetatens API-er", "eksterne API-er", "våre delingstjenester");
 2. the kommune APIs named, by current or earlier name ("Inntektsmottaker", 2017-18
@@ -16,6 +17,7 @@ In order:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from monitor.classify.text import Prepared
@@ -25,6 +27,12 @@ from monitor.model import ALL_APIS, KOMMUNE_APIS
 SKATTEOPPGJOR_APIS = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
 LEGACY_SKATTEGRUNNLAG_UNTIL = 2018
 INCIDENTS = ("downtime", "error", "resolved")
+#: A status-page component name → its API ids, or None when unknown (monitor.catalogue.components).
+ComponentLookup = Callable[[str], tuple[str, ...] | None]
+_AFFECTED = re.compile(
+    r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:\s*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
 _URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")
 
@@ -52,9 +60,17 @@ def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> d
 
 
 def find_apis(
-    prepared: Prepared, vocabulary: Vocabulary, reference: date, category: str, tags: tuple[str, ...]
+    prepared: Prepared,
+    vocabulary: Vocabulary,
+    reference: date,
+    category: str,
+    tags: tuple[str, ...],
+    components: ComponentLookup | None = None,
 ) -> tuple[tuple[str, ...], str]:
-    """The sorted API ids (or ("*",) or ()) and the reason."""
+    """The sorted API ids (or ("*",) or ()) and the reason: the affected components first, then the text."""
+    structured = _from_components(prepared, components) if components is not None else None
+    if structured is not None:
+        return structured
     text = prepared.full_text
     every = vocabulary.first("all_api_terms", _opening(prepared))
     if every is not None:
@@ -82,3 +98,17 @@ def find_apis(
     if category in INCIDENTS:
         return (ALL_APIS,), "apis: incident names no service → all"
     return (), "apis: no API named"
+
+
+def _from_components(prepared: Prepared, lookup: ComponentLookup) -> tuple[tuple[str, ...], str] | None:
+    """APIs from a "Berørte tjenester: A, B" line when every component in it is known, else None."""
+    match = _AFFECTED.search(prepared.body)
+    if match is None:
+        return None
+    names = [name.strip() for name in match.group(1).split(",") if name.strip()]
+    found = [lookup(name) for name in names]
+    if not names or any(apis is None for apis in found):
+        return None
+    union = {api for apis in found if apis is not None for api in apis}
+    apis = (ALL_APIS,) if ALL_APIS in union else tuple(sorted(union))
+    return apis, f"apis: status-page components {', '.join(map(repr, names))} → {', '.join(apis) or 'none'}"

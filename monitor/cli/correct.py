@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor.catalogue.components import component_apis
 from monitor.classify import classify, load_vocabulary
 from monitor.config.types import Rules
 from monitor.deliver.correction import render_corrected, render_withdrawal
@@ -122,7 +123,7 @@ def correct_notice(
         raise UserError("--reason is required: say why, for the history and for the kommuner")
     key, latest = _latest(db, target)
     override = override_store.merged(db, Override(key, category, apis, environment, reason.strip(), who, now))
-    corrected = override.apply(classify(latest.notice, load_vocabulary(rules.vocabulary)))
+    corrected = override.apply(classify(latest.notice, load_vocabulary(rules.vocabulary), component_apis))
     # Newly in scope, they never saw it: the alert reads as a new one (marked "[Korrigert]").
     change = Change("new", latest.notice, latest.version)
     with write_transaction(db):
@@ -178,7 +179,7 @@ def export_labels(db: sqlite_utils.Database, rules: Rules | None) -> list[str]:
         if not versions:
             continue
         latest = versions[-1]
-        corrected = override.apply(classify(latest.notice, vocabulary))
+        corrected = override.apply(classify(latest.notice, vocabulary, component_apis))
         lines.append(json.dumps(corrected.as_label(latest.notice.notice_id), ensure_ascii=False))
     return lines
 

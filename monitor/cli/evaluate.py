@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.catalogue.components import component_apis
 from monitor.classify import classify
 from monitor.errors import UserError
 from monitor.model import CATEGORIES, ENVIRONMENTS, Classification, Notice, Window
@@ -106,7 +107,7 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
                 report.missing_files.append(notice_id)
             continue
         notice = read_post(path)
-        classification = classify(notice)
+        classification = classify(notice, components=component_apis)
         got = classification.as_label(notice_id)
         expected_classification = label_classification(label)
         if expected_classification is not None:

@@ -316,6 +316,7 @@ def _add_classify(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 def _classify(args: argparse.Namespace) -> int:
     import json
 
+    from monitor.catalogue.components import component_apis
     from monitor.classify import classify
     from monitor.sources.postfile import read_post
 
@@ -327,7 +328,7 @@ def _classify(args: argparse.Namespace) -> int:
             print(f"Error: {error}", file=sys.stderr)
             failed = True
             continue
-        result = classify(notice)
+        result = classify(notice, components=component_apis)
         line = result.as_label(path.name)
         if args.explain:
             line["reasons"] = list(result.reasons)
