@@ -8,7 +8,7 @@ wall-clock strings ("YYYY-MM-DDTHH:MM"), exactly as `shared/labels/GUIDE.md` def
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -154,46 +154,6 @@ class Classification:
             "environment": self.environment,
             "window": window,
         }
-
-
-@dataclass(frozen=True)
-class Override:
-    """An admin's correction of a notice's classification, kept in history (`driftsvarsel correct`).
-
-    `key` is the notice key "<source>:<notice_id>"; a field left None keeps the classifier's value.
-    """
-
-    key: str
-    category: Category | None
-    apis: tuple[str, ...] | None
-    environment: Environment | None
-    reason: str
-    who: str
-    at: datetime
-
-    def apply(self, classification: Classification) -> Classification:
-        """The classification with this correction applied: sure in every field it sets."""
-        category = self.category or classification.category
-        corrected = replace(
-            classification,
-            category=category,
-            apis=classification.apis if self.apis is None else self.apis,
-            environment=self.environment or classification.environment,
-            planned=classification.planned if category == "downtime" else None,
-            window=classification.window if category == "downtime" else None,
-            reasons=(*classification.reasons, f"korrigert av {self.who}: {self.reason}"),
-            corrected=True,
-        )
-        fixed = {name for name, value in self.fields().items() if value is not None}
-        return replace(
-            corrected,
-            unsure=corrected.unsure - fixed,
-            api_candidates=() if "apis" in fixed else corrected.api_candidates,
-            alternative=None if "category" in fixed else corrected.alternative,
-        )
-
-    def fields(self) -> dict[str, object]:
-        return {"category": self.category, "apis": self.apis, "environment": self.environment}
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,13 @@ from monitor.model import (
     Category,
     Change,
     Environment,
-    Override,
 )
 from monitor.route.corrections import reroute
 from monitor.store import outbox, write_transaction
 from monitor.store import overrides as override_store
 from monitor.store.diffs import resolve_keys
 from monitor.store.notices import NoticeVersion, notice_versions
+from monitor.store.overrides import Override
 
 
 @dataclass(frozen=True)
@@ -226,8 +226,10 @@ def _correct(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(result.summary())
     if not args.no_deliver:
-        while drain(db, rules, now_fn=lambda: datetime.now(UTC)).sent:
-            pass
+        while True:  # what is due now; a channel's rate limit may leave some for the daemon
+            stats = drain(db, rules, now_fn=lambda: datetime.now(UTC))
+            if stats.sent + stats.retried + stats.dead == 0:
+                break
         print(f"delivery: {outbox.depth(db).get('pending', 0)} waiting in the outbox")
     return 0
 

@@ -14,7 +14,8 @@ from monitor.deliver.render import (
     one_line,
     render_alert,
 )
-from monitor.model import Alert, Classification, Message, Notice, Override
+from monitor.model import Alert, Classification, Message, Notice
+from monitor.store.overrides import Override
 
 OSLO = ZoneInfo("Europe/Oslo")
 MARK = "[Korrigert]"

@@ -8,17 +8,59 @@ history shows who corrected what, when and why. Keys are notice keys "<source>:<
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from monitor.model import CATEGORIES, ENVIRONMENTS, Classification, Override
+from monitor.model import CATEGORIES, ENVIRONMENTS, Category, Classification, Environment
 from monitor.store import write_transaction
 from monitor.store.codec import classification_row, iso, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.overrides")
+
+
+@dataclass(frozen=True)
+class Override:
+    """An admin's correction of a notice's classification, kept in history (`driftsvarsel correct`).
+
+    `key` is the notice key "<source>:<notice_id>"; a field left None keeps the classifier's value.
+    """
+
+    key: str
+    category: Category | None
+    apis: tuple[str, ...] | None
+    environment: Environment | None
+    reason: str
+    who: str
+    at: datetime
+
+    def apply(self, classification: Classification) -> Classification:
+        """The classification with this correction applied: sure in every field it sets."""
+        category = self.category or classification.category
+        corrected = replace(
+            classification,
+            category=category,
+            apis=classification.apis if self.apis is None else self.apis,
+            environment=self.environment or classification.environment,
+            # Corrected to downtime from another category: an outage nobody announced, so unplanned.
+            planned=bool(classification.planned) if category == "downtime" else None,
+            window=classification.window if category == "downtime" else None,
+            reasons=(*classification.reasons, f"korrigert av {self.who}: {self.reason}"),
+            corrected=True,
+        )
+        fixed = {name for name, value in self.fields().items() if value is not None}
+        return replace(
+            corrected,
+            unsure=corrected.unsure - fixed,
+            api_candidates=() if "apis" in fixed else corrected.api_candidates,
+            alternative=None if "category" in fixed else corrected.alternative,
+        )
+
+    def fields(self) -> dict[str, object]:
+        return {"category": self.category, "apis": self.apis, "environment": self.environment}
 
 
 @MIGRATIONS()
