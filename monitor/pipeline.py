@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor import fetch as fetching
-from monitor.catalogue.components import component_apis
+from monitor.catalogue.components import component_lookup
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
@@ -117,7 +117,7 @@ def poll_source(
             notice_store.notice_key(change.notice),
             docs[change.notice.notice_id].classification
             if docs
-            else classify(change.notice, vocabulary, component_apis),
+            else classify(change.notice, vocabulary, component_lookup(rules.components)),
         )
         for change in changes
     }

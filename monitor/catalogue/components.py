@@ -11,6 +11,7 @@ classifier falls back to the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 ALL_APIS = "*"  # monitor.model.ALL_APIS (the catalogue sits below model, so it names it itself)
 COMPONENT_APIS: dict[str, tuple[str, ...]] = {
@@ -45,6 +46,18 @@ _ENVIRONMENT = re.compile(r"\s*\([^)]*\)\s*$|\s+i\s+(?:test|produksjon)\b.*$", r
 _BY_NAME = {name.casefold(): apis for name, apis in COMPONENT_APIS.items()}
 
 
+def _bare(name: str) -> str:
+    return _ENVIRONMENT.sub("", name.strip()).casefold()
+
+
 def component_apis(name: str) -> tuple[str, ...] | None:
     """The API ids of a status-page component, or None for an unknown one."""
-    return _BY_NAME.get(_ENVIRONMENT.sub("", name.strip()).casefold())
+    return _BY_NAME.get(_bare(name))
+
+
+def component_lookup(extra: Mapping[str, tuple[str, ...]]) -> Callable[[str], tuple[str, ...] | None]:
+    """`component_apis` extended by rules.yaml's `components:` (which wins for a name in both)."""
+    if not extra:
+        return component_apis
+    added = {_bare(name): apis for name, apis in extra.items()}
+    return lambda name: added.get(_bare(name), _BY_NAME.get(_bare(name)))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor.catalogue.components import component_apis
+from monitor.catalogue.components import component_lookup
 from monitor.classify import classify, load_vocabulary
 from monitor.config.types import Rules
 from monitor.deliver.correction import render_corrected, render_withdrawal
@@ -123,7 +123,9 @@ def correct_notice(
         raise UserError("--reason is required: say why, for the history and for the kommuner")
     key, latest = _latest(db, target)
     override = override_store.merged(db, Override(key, category, apis, environment, reason.strip(), who, now))
-    corrected = override.apply(classify(latest.notice, load_vocabulary(rules.vocabulary), component_apis))
+    corrected = override.apply(
+        classify(latest.notice, load_vocabulary(rules.vocabulary), component_lookup(rules.components))
+    )
     # Newly in scope, they never saw it: the alert reads as a new one (marked "[Korrigert]").
     change = Change("new", latest.notice, latest.version)
     with write_transaction(db):
@@ -173,13 +175,14 @@ def _latest(db: sqlite_utils.Database, target: str) -> tuple[str, NoticeVersion]
 def export_labels(db: sqlite_utils.Database, rules: Rules | None) -> list[str]:
     """One GUIDE.md label line per corrected notice (its latest version, correction applied)."""
     vocabulary = load_vocabulary(rules.vocabulary) if rules is not None else None
+    lookup = component_lookup(rules.components if rules is not None else {})
     lines = []
     for override in override_store.current_overrides(db):
         versions = notice_versions(db, override.key)
         if not versions:
             continue
         latest = versions[-1]
-        corrected = override.apply(classify(latest.notice, vocabulary, component_apis))
+        corrected = override.apply(classify(latest.notice, vocabulary, lookup))
         lines.append(json.dumps(corrected.as_label(latest.notice.notice_id), ensure_ascii=False))
     return lines
 

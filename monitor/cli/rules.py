@@ -56,7 +56,7 @@ def explain_kommune(rules: Rules, number: str) -> list[str]:
 def dry_run_post(rules: Rules, post: Path) -> list[str]:
     """Classify the notice file `post` and list the alerts `route` would make, without sending."""
     try:
-        from monitor.catalogue.components import component_apis
+        from monitor.catalogue.components import component_lookup
         from monitor.classify import classify, load_vocabulary
         from monitor.sources.postfile import read_post
     except ImportError as error:
@@ -64,7 +64,9 @@ def dry_run_post(rules: Rules, post: Path) -> list[str]:
             f"'rules test' needs monitor.classify and monitor.sources.postfile ({error})"
         ) from None
     notice = read_post(post)
-    classification = classify(notice, load_vocabulary(rules.vocabulary or None), component_apis)
+    classification = classify(
+        notice, load_vocabulary(rules.vocabulary or None), component_lookup(rules.components)
+    )
     alerts = route(Change(kind="new", notice=notice, version=1), classification, rules)
     apis = ", ".join(classification.apis) or "(ingen kommune-API)"
     lines = [

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
+from monitor.config.components import parse_components
 from monitor.config.kommuner import parse_admin, parse_kommuner
 from monitor.config.parse import Checker, compose_file, duplicate_keys, is_null, join, scalars
 from monitor.config.probes import parse_probes
@@ -45,7 +46,7 @@ SYSTEM_RULES_PATH = Path("/etc/driftsvarsel/rules.yaml")
 #: All 357 kommuner with a few channels each come to a few hundred kB; more is the wrong file.
 MAX_RULES_BYTES = 2_000_000
 
-TOP_LEVEL_KEYS = ("settings", "sources", "kommuner", "admin", "probes", "vocabulary")
+TOP_LEVEL_KEYS = ("settings", "sources", "kommuner", "admin", "probes", "vocabulary", "components")
 
 #: Values that are secrets wherever they appear (checked outside the webhook/token/password keys too).
 SECRET_LOOKING = re.compile(
@@ -133,6 +134,7 @@ def _build(checker: Checker, root: Node, path: Path, environ: Mapping[str, str])
     admin = parse_admin(checker, section["admin"]) if _given(section, "admin") else ()
     probes = parse_probes(checker, section["probes"], base) if _given(section, "probes") else ProbeSettings()
     vocabulary = _vocabulary(checker, section["vocabulary"]) if _given(section, "vocabulary") else {}
+    components = parse_components(checker, section["components"]) if _given(section, "components") else {}
     if not _given(section, "kommuner") and not _given(section, "admin"):
         checker.problem(
             root,
@@ -158,6 +160,7 @@ def _build(checker: Checker, root: Node, path: Path, environ: Mapping[str, str])
         admin=admin,
         vocabulary=vocabulary,
         probes=probes,
+        components=components,
     )
 
 

@@ -146,3 +146,5 @@ class Rules:
     admin: tuple[ChannelConfig, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
+    #: Status-page component name → kommune API ids, beyond monitor/catalogue/components.py.
+    components: dict[str, tuple[str, ...]] = field(default_factory=dict)
