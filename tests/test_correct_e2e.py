@@ -7,6 +7,7 @@ email In-Reply-To, a Teams card); a later edit keeps the correction; `labels exp
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -143,6 +144,9 @@ def test_cli_correct_and_labels_export(world: World, capsys: pytest.CaptureFixtu
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{KEY}: correction recorded (kari, ")
+    assert main(["history", KEY, "--db", str(world.rules.settings.database)]) == 0
+    history = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"  corrected \S+ \S+ UTC by kari: category=info \(Bare et møte\)", history[-1])
     assert main(["labels", "export", "--db", str(world.rules.settings.database)]) == 0
     line = json.loads(capsys.readouterr().out)
     apis = ["formuesgrunnlageiendomsskatt", "inntekt"]

@@ -332,6 +332,7 @@ def _classify(args: argparse.Namespace) -> int:
         line = result.as_label(path.name)
         if args.explain:
             line["reasons"] = list(result.reasons)
+            line["unsure"] = sorted(result.unsure)
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 1 if failed else 0
 

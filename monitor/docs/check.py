@@ -20,6 +20,7 @@ from monitor.docs.apidiff import DocDiff, SpecDiff, section_diff, spec_diff
 from monitor.errors import UserError
 from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
+from monitor.store.overrides import override_history
 
 DOC_KINDS = ("docpage", "openapi")
 
@@ -137,7 +138,17 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
             "or documentation URL, a source name, or an API id (with --rules); "
             "see `driftsvarsel history --help`"
         )
-    return "\n\n".join(format_history(entry) for entry in histories)
+    return "\n\n".join(format_history(entry) + _corrections(db, entry.key) for entry in histories)
+
+
+def _corrections(db: sqlite_utils.Database, key: str) -> str:
+    """The admins' corrections of a notice (`driftsvarsel correct`), oldest first."""
+    lines = []
+    for item in override_history(db, key):
+        fields = ", ".join(f"{name}={value if not isinstance(value, tuple) else ','.join(value) or 'none'}"
+                           for name, value in item.fields().items() if value is not None)  # fmt: skip
+        lines.append(f"\n  corrected {item.at:%Y-%m-%d %H:%M UTC} by {item.who}: {fields} ({item.reason})")
+    return "".join(lines)
 
 
 def _version_diff(previous: Notice, current: Notice) -> list[str]:
