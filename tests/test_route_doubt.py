@@ -75,3 +75,15 @@ def test_sure_info_keeps_incident_filters_closed() -> None:
     assert sorted((alert.kommune_number, alert.channel) for alert in alerts) == [
         ("0301", "epost"), ("0301", "slack"), ("4601", "teams"),
     ]  # fmt: skip
+
+
+def test_environment_told_by_one_short_word_passes_environment_filters() -> None:
+    rules = load_rules(REPO / "rules.yaml")  # Tromsø's e-mail takes [prod] only
+    weak = _notice("Nedetid", "Formuesgrunnlag for eiendomsskatt API er nede i AT fra kl. 10.")
+    classification = classify(weak)
+    assert classification.environment == "test" and classification.confidence("environment") == "low"
+    assert [alert.kommune_number for alert in route(Change("new", weak, 1), classification, rules)] == ["5501"]
+    sure = _notice("Nedetid", "Formuesgrunnlag for eiendomsskatt API er nede i testmiljøet fra kl. 10.")
+    classification = classify(sure)
+    assert classification.environment == "test" and classification.confidence("environment") == "high"
+    assert [alert.kommune_number for alert in route(Change("new", sure, 1), classification, rules)] == ["admin"]

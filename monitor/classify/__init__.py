@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from monitor.classify import vocab
 from monitor.classify.apis import ComponentLookup, find_apis
 from monitor.classify.category import decide, planned
-from monitor.classify.doubt import api_candidates, incident_alternative
+from monitor.classify.doubt import api_candidates, environment_unsure, incident_alternative
 from monitor.classify.environment import find_environment
 from monitor.classify.text import prepare
 from monitor.classify.vocab import Vocabulary
@@ -123,7 +123,12 @@ def classify(
     reasons.append(why)
     alternative = incident_alternative(prepared, words, category)
     candidates = api_candidates(prepared, words, reference, category, apis)
-    unsure = frozenset(name for name, doubt in (("category", alternative), ("apis", candidates)) if doubt)
+    doubts = (
+        ("category", alternative),
+        ("apis", candidates),
+        ("environment", environment_unsure(prepared, words, environment)),
+    )
+    unsure = frozenset(name for name, doubt in doubts if doubt)
     if alternative is not None:
         reasons.append(f"unsure: may be {alternative} (its terms are in the text); routed as one too")
     if candidates:

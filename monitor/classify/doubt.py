@@ -7,6 +7,9 @@
   to the union: an incident that names no kommune API but one of the skatteoppgjør group or all
   APIs in passing, or an incident about named APIs whose body also speaks of all APIs.
 
+- environment: a test-only or prod-only notice told by one short word only ("AT", "test", "prod")
+  may be misread; routing then lets it past environment filters.
+
 Pure functions of the prepared text; they never change the best guess itself.
 """
 
@@ -19,11 +22,12 @@ from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis
 from monitor.classify.category import downtime_hits, error_hits
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
-from monitor.model import ALL_APIS, Category
+from monitor.model import ALL_APIS, Category, Environment
 
 QUIET: tuple[Category, ...] = ("info", "api_change")
 # Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
 # in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
+_WEAK_ENVIRONMENT = frozenset({"test", "at", "prod", "ver2"})
 _TOPIC_NOUNS = re.compile(r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr)\w*$", re.I)
 
 
@@ -51,3 +55,12 @@ def api_candidates(
     if category in ("downtime", "error") and vocabulary.has("all_api_terms", text):
         candidates.add(ALL_APIS)
     return tuple(sorted(candidates))
+
+
+def environment_unsure(prepared: Prepared, vocabulary: Vocabulary, environment: Environment) -> bool:
+    """Whether a prod- or test-only reading rests on one short, ambiguous word alone."""
+    if environment not in ("prod", "test"):
+        return False
+    group = "prod_terms" if environment == "prod" else "test_terms"
+    found = [match.group(0).lower() for match in vocabulary.find(group, prepared.full_text)]
+    return len(found) == 1 and found[0] in _WEAK_ENVIRONMENT

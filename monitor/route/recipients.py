@@ -69,6 +69,8 @@ def passes(
     """True when a filter lets the classification through (None means no filter)."""
     if categories is not None and not {classification.category, classification.alternative} & categories:
         return False
+    if "environment" in classification.unsure:
+        return True  # one short word said "test" or "prod": fail towards the reader
     if environments is not None and classification.environment in ("prod", "test"):
         return classification.environment in environments
     return True
