@@ -82,8 +82,12 @@ def test_environment_told_by_one_short_word_passes_environment_filters() -> None
     weak = _notice("Nedetid", "Formuesgrunnlag for eiendomsskatt API er nede i AT fra kl. 10.")
     classification = classify(weak)
     assert classification.environment == "test" and classification.confidence("environment") == "low"
-    assert [alert.kommune_number for alert in route(Change("new", weak, 1), classification, rules)] == ["5501"]
+    assert [alert.kommune_number for alert in route(Change("new", weak, 1), classification, rules)] == [
+        "5501"
+    ]
     sure = _notice("Nedetid", "Formuesgrunnlag for eiendomsskatt API er nede i testmiljøet fra kl. 10.")
     classification = classify(sure)
     assert classification.environment == "test" and classification.confidence("environment") == "high"
-    assert [alert.kommune_number for alert in route(Change("new", sure, 1), classification, rules)] == ["admin"]
+    assert [alert.kommune_number for alert in route(Change("new", sure, 1), classification, rules)] == [
+        "admin"
+    ]
