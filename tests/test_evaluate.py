@@ -65,8 +65,9 @@ def test_cli_classify_explain_adds_reasons(corpus_dir: Path) -> None:
     result = _run("classify", "--explain", str(corpus_dir / "posts" / "2017-05-22-inntektsmottaker_patch.md"))
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stdout)
-    assert list(line) == [*LABEL_KEYS, "reasons"]
+    assert list(line) == [*LABEL_KEYS, "reasons", "unsure"]
     assert any("'Inntektsmottaker' → inntekt" in reason for reason in line["reasons"])
+    assert line["unsure"] == []
 
 
 def test_cli_eval_prints_the_report(real_dir: Path) -> None:
