@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import __version__
+from monitor.cli import correct_args
 from monitor.errors import UserError
 
 if TYPE_CHECKING:
@@ -34,11 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"driftsvarsel {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    from monitor.cli import correct
-
     for add in (_add_core, _add_history, _add_outbox, _add_rules, _add_probes, _add_service, _add_classify):
         add(commands)
-    correct.add_commands(commands)
+    correct_args.add_commands(commands)
     return parser
 
 
