@@ -1,10 +1,18 @@
-"""Exceptions meant for people. The CLI prints them as `Error: ...` and exits 1."""
+"""Exceptions meant for people. The CLI prints them as `Error: ...` and exits with their `exit_code`."""
 
 from __future__ import annotations
 
 
 class UserError(Exception):
     """Something the user can fix: the message says what is wrong, where, and how to fix it."""
+
+    exit_code = 1
+
+
+class NotANoticeError(UserError):
+    """A file given as a notice is not one (no front matter, no title): a usage error, exit 2."""
+
+    exit_code = 2
 
 
 class ConfigError(UserError):

@@ -1,4 +1,9 @@
-"""One polite HTTP GET: timeout, conditional headers, bounded redirects, a size cap.
+"""One polite HTTP GET: timeout, conditional headers, bounded and vetted redirects, a size cap.
+
+Redirects are followed by hand, each checked by `monitor.hosts.redirect_problem`: https only, to
+the source's own registrable domain, Skatteetaten's domains or `allowed_hosts`, never to an
+internal address unless the source itself is on loopback. A refused redirect is a failed fetch
+whose error names the target's scheme and host only. The body of a failed fetch is never read.
 
 `fetch` never raises for network or HTTP problems: every outcome is a `FetchResult`, with
 `error` set to a human sentence when the body cannot be used. One log line per fetch
@@ -9,14 +14,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from monitor import USER_AGENT
+from monitor.hosts import redirect_problem
 from monitor.model import FetchResult
 
 logger = logging.getLogger(__name__)
@@ -37,11 +44,13 @@ def fetch(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     max_bytes: int = DEFAULT_MAX_BYTES,
     client: httpx.Client | None = None,
+    allowed_hosts: Collection[str] = (),
 ) -> FetchResult:
     """GET `url` and return what came back; never raises for network or HTTP problems.
 
     Sends User-Agent, If-None-Match (`etag`) and If-Modified-Since (`last_modified`); follows at
-    most MAX_REDIRECTS redirects; reads at most `max_bytes` of body (streamed, so a larger body
+    most MAX_REDIRECTS redirects, each one vetted (see the module docstring; `allowed_hosts` are
+    further trusted domains); reads at most `max_bytes` of body (streamed, so a larger body
     is never held in memory) and gives up after `timeout` seconds in total. A 304 is a success
     with an empty body; any other non-2xx status, a timeout, a refused connection, a TLS failure
     or an invalid URL is a result with `error` set (and `status` None when no answer came).
@@ -55,7 +64,7 @@ def fetch(
     own_client = client is None
     http = client or httpx.Client(max_redirects=MAX_REDIRECTS)
     try:
-        result = _get(http, url, headers, timeout, max_bytes, started)
+        result = _follow(http, url, headers, timeout, max_bytes, started, allowed_hosts)
     except httpx.TimeoutException:
         result = _failure(url, started, f"timed out after {timeout:g} s waiting for {_host(url)}")
     except httpx.TooManyRedirects:
@@ -80,11 +89,44 @@ def fetch(
     return result
 
 
-def _get(
-    http: httpx.Client, url: str, headers: dict[str, str], timeout: float, max_bytes: int, started: float
+def _follow(
+    http: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    started: float,
+    allowed_hosts: Collection[str],
 ) -> FetchResult:
-    with http.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as response:
+    """GET `url`, following only redirects that `redirect_problem` allows."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        answer, target = _get(http, url, current, headers, timeout, max_bytes, started)
+        if target is None:
+            return answer
+        problem = redirect_problem(url, target, allowed_hosts)
+        if problem is not None:
+            return replace(answer, error=f"HTTP {answer.status} from {_host(current)}: {problem}")
+        current = target
+    raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _get(
+    http: httpx.Client,
+    url: str,
+    current: str,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    started: float,
+) -> tuple[FetchResult, str | None]:
+    """One request: (the result, None), or (a redirect answer, the absolute target URL)."""
+    remaining = max(0.1, timeout - (time.monotonic() - started))
+    with http.stream("GET", current, headers=headers, timeout=remaining, follow_redirects=False) as response:
         status = response.status_code
+        if response.has_redirect_location:
+            target = urljoin(current, response.headers["location"])
+            return FetchResult(url=url, status=status, elapsed_ms=_elapsed(started)), target
         answer = FetchResult(
             url=url,
             status=status,
@@ -93,14 +135,15 @@ def _get(
             last_modified=response.headers.get("last-modified") or headers.get("If-Modified-Since"),
             content_type=response.headers.get("content-type"),
             retry_after=parse_retry_after(response.headers.get("retry-after")),
+            cache_control=response.headers.get("cache-control"),
         )
         if status == 304:
-            return replace(answer, elapsed_ms=_elapsed(started))
+            return replace(answer, elapsed_ms=_elapsed(started)), None
         if not 200 <= status < 300:
             problem = f"HTTP {status} from {_host(str(response.url))}"
-            return replace(answer, elapsed_ms=_elapsed(started), error=problem)
+            return replace(answer, elapsed_ms=_elapsed(started), error=problem), None
         body, error = _read_capped(response, max_bytes, started + timeout, timeout)
-        return replace(answer, body=body, elapsed_ms=_elapsed(started), error=error)
+        return replace(answer, body=body, elapsed_ms=_elapsed(started), error=error), None
 
 
 def _read_capped(

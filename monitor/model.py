@@ -48,6 +48,7 @@ class FetchResult:
     content_type: str | None = None
     retry_after: float | None = None
     elapsed_ms: float = 0.0
+    cache_control: str | None = None
     error: str | None = None
 
     @property

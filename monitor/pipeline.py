@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
-from monitor.deliver.worker import drain
+from monitor.deliver.worker import DrainStats, drain
 from monitor.diff import diff, suspicious_shrink
 from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
@@ -86,6 +87,7 @@ def poll_source(
         last_modified=state.last_modified,
         timeout=rules.settings.request_timeout_seconds,
         max_bytes=rules.settings.max_body_bytes,
+        allowed_hosts=rules.settings.trusted_hosts,
     )
     if result.not_modified:
         _record(db, rules, source, result, notices=None, error=None, now=now)
@@ -93,7 +95,9 @@ def poll_source(
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
     try:
-        notices = parse_body(result.body, source, content_type=result.content_type)
+        notices = parse_body(
+            result.body, source, content_type=result.content_type, trusted_hosts=rules.settings.trusted_hosts
+        )
     except SourceFormatError as error:
         return _failed(db, rules, source, result, str(error), now)
 
@@ -302,16 +306,26 @@ def report_to_admin(
     outbox.enqueue_admin(db, items, now)
 
 
+@dataclass(frozen=True)
+class PollOnce:
+    """What `poll --once` did: one report per source polled, then the delivery totals (None with
+    `deliver=False`) and the items still waiting in the outbox."""
+
+    reports: tuple[PollReport, ...]
+    delivery: DrainStats | None
+    waiting: int
+
+
 def poll_once(
     rules_path: Path,
     *,
     only: Sequence[str] | None = None,
     deliver: bool = True,
     now_fn: Callable[[], datetime] | None = None,
-) -> str:
+) -> PollOnce:
     """`driftsvarsel poll --once`: poll every enabled source (or `only`), then drain the outbox.
 
-    Returns a short summary for people. Raises ConfigError for a bad rules file.
+    Raises ConfigError for a bad rules file, UserError for an unknown source name.
     """
     clock = now_fn or utcnow
     rules = load_rules(rules_path)
@@ -321,26 +335,32 @@ def poll_once(
         raise UserError(f"{rules.path}: no source named {', '.join(unknown)} (sources: {names})")
     db = open_db(rules.settings.database)
     vocabulary = load_vocabulary(rules.vocabulary)
-    lines = []
+    reports = []
     for source in rules.sources:
         if not source.enabled or (only and source.name not in only):
             continue
         now = clock()
-        report = poll_source(db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now))
-        detail = report.error or f"{len(report.changes)} changes, {len(report.alerts)} alerts queued"
-        lines.append(f"{source.name}: {report.outcome} ({detail})")
+        try:
+            report = poll_source(
+                db, rules, source, now=now, vocabulary=vocabulary, probe_note=note_for(db, now)
+            )
+        except (UserError, sqlite3.DatabaseError):
+            raise  # the database or the rules, not this source: every source would fail the same way
+        except Exception as error:  # a bug in one poll must not stop the others or the deliveries
+            log.exception("poll %s crashed", source.name)
+            report = PollReport(source.name, "failed", error=f"internal error ({type(error).__name__})")
+        reports.append(report)
+    totals = None
     if deliver:
-        sent = retried = dead = 0
+        totals = DrainStats()
         while True:  # drain until nothing more is due now (a round sends at most 100)
             stats = drain(db, rules, now_fn=clock)
-            sent, retried, dead = sent + stats.sent, retried + stats.retried, dead + stats.dead
+            totals = DrainStats(
+                totals.sent + stats.sent, totals.retried + stats.retried, totals.dead + stats.dead
+            )
             if stats.sent + stats.retried + stats.dead == 0:
                 break
-        waiting = outbox.depth(db).get("pending", 0)
-        lines.append(
-            f"delivery: {sent} sent, {retried} to retry, {dead} dead, {waiting} waiting in the outbox"
-        )
-    return "\n".join(lines)
+    return PollOnce(tuple(reports), totals, outbox.depth(db).get("pending", 0))
 
 
 def utcnow() -> datetime:

@@ -30,6 +30,10 @@ def register_secret(value: str | None) -> None:
         # The secret part of a webhook URL, however a library re-renders host and port.
         candidates.add(parts.path + (f"?{parts.query}" if parts.query else ""))
         candidates.update(param for _, param in parse_qsl(parts.query) if len(param) >= 8)
+    # The same value as a receiver may echo it: JSON-escaped slashes, HTML-escaped ampersands.
+    candidates.update(
+        {c.replace("/", "\\/") for c in candidates} | {c.replace("&", "&amp;") for c in candidates}
+    )
     with _secrets_lock:
         _secrets.update(c for c in candidates if len(c) >= MIN_SECRET_LENGTH and c.strip("/"))
 

@@ -425,9 +425,11 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_cli_rules_check_ok() -> None:
-    result = _cli("rules", "check", "rules.yaml")
+    result = _cli("rules", "check", "--offline", "rules.yaml")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "rules.yaml: OK (3 kommuner, 5 channels, 1 admin channel, 9 sources)"
+    assert result.stdout.strip() == (
+        "rules.yaml: OK (3 kommuner, 5 channels, 1 admin channel, 9 sources; secrets not checked: --offline)"
+    )
 
 
 def test_cli_rules_check_broken_prints_every_problem() -> None:

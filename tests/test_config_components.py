@@ -27,7 +27,7 @@ def test_rules_check_reports_an_unknown_api_in_components_with_its_line(tmp_path
     path = tmp_path / "rules.yaml"
     path.write_text(textwrap.dedent(RULES), encoding="utf-8")
     assert check_rules(path, environ={}) == [
-        f"{path}:10: components.Skatteoppgjør API[1]: unknown API 'beregnetskat' "
+        f"{path}:10: components.Skatteoppgjør API[1]: 'beregnetskat' is not allowed "
         "(did you mean 'beregnetskatt'?)"
     ]
 

@@ -146,7 +146,7 @@ def test_cli_correct_and_labels_export(world: World, capsys: pytest.CaptureFixtu
     assert out.startswith(f"{KEY}: correction recorded (kari, ")
     assert main(["history", KEY, "--db", str(world.rules.settings.database)]) == 0
     history = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"  corrected \S+ \S+ UTC by kari: category=info \(Bare et møte\)", history[-1])
+    assert re.fullmatch(r"  corrected \S+ \S+ \S+ by kari: category=info \(Bare et møte\)", history[-1])
     assert main(["labels", "export", "--db", str(world.rules.settings.database)]) == 0
     line = json.loads(capsys.readouterr().out)
     apis = ["formuesgrunnlageiendomsskatt", "inntekt"]

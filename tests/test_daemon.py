@@ -582,3 +582,79 @@ def test_run_heartbeat_reaches_admin_once_per_day_across_restarts(harness: Harne
     assert admin_keys == [f"admin:heartbeat:{today}|admin|epost"]
     second.send(signal.SIGTERM)
     assert second.wait_exit(timeout=30) == 0
+
+
+# -- secrets checked at start and reload ----------------------------------------------------------
+#: Bergen's Slack webhook is an env: reference the daemon's environment does not have.
+BERGEN_NO_SECRET = """\
+  - kommunenummer: "4601"
+    navn: Bergen
+    rettighetspakker: [saernamsmann]
+    channels:
+      - {name: slack, kind: slack_webhook, webhook: "env:TEST_BERGEN_SLACK_WEBHOOK", fallback: reserve}
+      - {name: reserve, kind: email, to: [reserve@bergen.test.localhost], categories: [api_change]}
+"""
+
+
+def test_run_missing_secret_tells_admin_degrades_health_and_uses_the_fallback(harness: Harness) -> None:
+    harness.write_rules(more_kommuner=BERGEN_NO_SECRET)
+    daemon, _ = harness.start_ready()
+
+    admin = wait_until(lambda: harness.mails_to("admin@test.localhost"), "the admin's mail")
+    assert admin[0].startswith("[Driftsvarsel admin] 1 hemmelighet i rules.yaml kan ikke leses\n")
+    assert "env:TEST_BERGEN_SLACK_WEBHOOK" in admin[0]
+    assert "kanalen «slack» for Bergen (4601): varsler går til reservekanalen «reserve»" in admin[0]
+    health = httpx.get(f"{harness.metrics_url}/healthz", timeout=5)
+    assert health.status_code == 503
+    assert health.text.startswith(
+        "degraded: secret missing: env:TEST_BERGEN_SLACK_WEBHOOK "
+        "(kommuner[1].channels[0].webhook; channels 4601/slack)\n"
+    )
+
+    harness.serve_feed(BASELINE_ENTRIES + 1)
+    reserve = wait_until(lambda: harness.mails_to("reserve@bergen.test.localhost"), "Bergen's fallback mail")
+    assert ENTRY_31_TITLE in reserve[0]
+    # Oslo is not affected: its Slack and mail arrive as usual; Bergen's Slack is never tried.
+    wait_until(lambda: harness.mails_to("drift@oslo.test.localhost"), "Oslo's mail")
+    wait_until(lambda: harness.slack_texts(), "Oslo's Slack alert")
+    wait_until(
+        lambda: all(row["state"] != "pending" for row in harness.outbox() if row["kommune"] != "admin"),
+        "every kommune item settled",
+    )
+    states = {
+        (row["kommune"], row["channel"]): row["state"]
+        for row in harness.outbox()
+        if row["kommune"] != "admin"
+    }
+    assert states == {
+        ("0301", "slack"): "done",
+        ("0301", "epost"): "done",
+        ("4601", "slack"): "dead",
+        ("4601", "reserve"): "done",
+    }
+    assert len(harness.slack_texts()) == 1 and ENTRY_31_TITLE in harness.slack_texts()[0]
+    assert "Traceback" not in daemon.log()
+    assert "secret missing: " in daemon.log() and "kommuner[1].channels[0].webhook" in daemon.log()
+
+
+def test_reload_checks_secrets_again_and_tells_admin(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    monkeypatch.setenv("TEST_OSLO_SLACK_WEBHOOK", harness.slack.webhook_url)
+    monkeypatch.delenv("TEST_BERGEN_SLACK_WEBHOOK", raising=False)
+    harness.write_rules(interval=3600)
+    daemon = Daemon(harness.rules_path)
+    daemon.check_secrets()
+    assert daemon.secret_problems == []
+
+    harness.write_rules(interval=3600, more_kommuner=BERGEN_NO_SECRET)
+    assert daemon.reload()
+    assert [problem.use.ref for problem in daemon.secret_problems] == ["env:TEST_BERGEN_SLACK_WEBHOOK"]
+    admin = [row for row in harness.outbox() if row["kommune"] == "admin"]
+    assert len(admin) == 1 and admin[0]["idem_key"].startswith("admin:secrets-missing:")
+
+    harness.write_rules(interval=3600)
+    assert daemon.reload()
+    assert daemon.secret_problems == []
+    assert len([row for row in harness.outbox() if row["kommune"] == "admin"]) == 1

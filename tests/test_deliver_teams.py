@@ -84,7 +84,7 @@ def test_payload_bytes_stays_under_limit_for_huge_body(teams: TeamsReceiver) -> 
     huge = replace(message(), body="Lang tekst med *stjerner* og [lenker]. " * 3000)
     assert len(payload_bytes(huge)) <= MAX_PAYLOAD_BYTES
     assert send(huge, channel("teams"), context(teams.url)).ok
-    assert teams.received()[0].card["body"][2]["text"].endswith("…")
+    assert teams.received()[0].card["body"][2]["text"].endswith("… (forkortet)")
 
 
 def test_send_429_is_retryable_with_retry_after(teams: TeamsReceiver) -> None:

@@ -245,8 +245,8 @@ def test_history_shows_versions_and_diffs(
         f"doc-ssg:{page_url}#feilkoder",
         "  Summert skattegrunnlag API – Feilkoder",
     ]
-    assert "  v1  2026-03-02 08:00 UTC  new  [api_change]" in output
-    assert "  v2  2026-03-02 09:00 UTC  edited  [api_change]" in output
+    assert "  v1  2026-03-02 09:00 +01:00  new  [api_change]" in output  # 08:00 UTC
+    assert "  v2  2026-03-02 10:00 +01:00  edited  [api_change]" in output
     assert "      + | SSG-012 | 400 | Ugyldig stadie oppgitt. |" in output
 
     assert main(["history", "--db", str(tmp_path / "state.db"), page_url]) == 0

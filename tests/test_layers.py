@@ -11,26 +11,44 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 
-FOUNDATION = {"errors", "model", "redact", "catalogue", "monitor"}  # "monitor": USER_AGENT, __version__
+# "monitor": USER_AGENT, __version__; "localtime": how every command shows a time (Europe/Oslo + offset)
+FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor"}
 ALLOWED: dict[str, set[str]] = {
+    "hosts": set(),  # pure host rules (redirects, links), used by fetch and sources
     "errors": set(),
     "model": set(),
     "redact": set(),
+    "localtime": set(),
     "catalogue": set(),
     "classify": {"errors", "model"},
     "config": FOUNDATION | {"classify"},
     "store": FOUNDATION | {"config"},
-    "fetch": FOUNDATION | {"config"},
+    "fetch": FOUNDATION | {"config", "hosts"},
     "diff": FOUNDATION,
-    "sources": FOUNDATION | {"config"},
+    "sources": FOUNDATION | {"config", "hosts"},
     "docs": FOUNDATION | {"config", "store"},
     "route": FOUNDATION | {"config", "store"},
     "deliver": FOUNDATION | {"config", "store"},
     "probes": FOUNDATION | {"config", "store", "route", "deliver"},
     "pipeline": FOUNDATION
     | {"config", "store", "fetch", "diff", "sources", "classify", "docs", "route", "deliver", "probes"},
+    # web: the read-only status page; it reads the store and names things as alerts do (deliver.render).
+    "web": FOUNDATION | {"config", "store", "deliver"},
+    # service → sources: the daily `sources check` job reads each source with its parser; → web: it serves it.
     "service": FOUNDATION
-    | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs"},
+    | {
+        "config",
+        "store",
+        "fetch",
+        "classify",
+        "route",
+        "deliver",
+        "probes",
+        "pipeline",
+        "docs",
+        "sources",
+        "web",
+    },
     "demo": FOUNDATION
     | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs", "sources"},
     "cli": set(),  # filled below: the CLI may import anything

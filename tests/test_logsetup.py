@@ -34,7 +34,8 @@ def test_configure_logging_text_has_timestamp_outside_systemd(output: io.StringI
     logging.getLogger("monitor.fetch").info("hentet %s", "driftsmeldinger")
     logging.getLogger("monitor.fetch").debug("not shown at INFO")
     line = output.getvalue().strip()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO    monitor.fetch: hentet driftsmeldinger", line)
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0[12]:00"  # Europe/Oslo with its offset
+    assert re.fullmatch(stamp + r" INFO    monitor.fetch: hentet driftsmeldinger", line)
 
 
 def test_configure_logging_under_systemd_uses_priority_prefix_without_time(output: io.StringIO) -> None:

@@ -80,17 +80,16 @@ def test_render_alert_truncates_long_body_and_folds_title_lines() -> None:
     alert = make_alert(title="Linje én\nBcc: evil@example.org", text="ord " * 2000)
     message = render_alert(alert)
     assert len(message.body) <= BODY_MAX_CHARS
-    assert message.body.endswith("…")
+    assert message.body.endswith("… (forkortet)")
     assert "\n" not in message.subject and "Linje én Bcc:" in message.subject
 
 
-def test_render_alert_footer_explains_routing_and_first_three_reasons() -> None:
+def test_render_alert_footer_explains_routing_and_first_two_reasons() -> None:
     footer = render_alert(make_alert()).footer
-    assert footer.startswith(
-        "Hvorfor du fikk dette: Inntekt API via rettighetspakke kommuneBoligsosialeFormaal."
+    assert footer == (
+        "Gjelder Inntekt API via rettighetspakke kommuneBoligsosialeFormaal. "
+        "Klassifisert som nedetid: «utilgjengelig» i teksten; «nedetid» i tittelen."
     )
-    assert "Klassifisert som Nedetid (planlagt) fordi: «utilgjengelig» i teksten" in footer
-    assert "dato i teksten" in footer and "fjerde" not in footer
 
 
 def test_render_alert_real_corpus_post(corpus_dir: Path) -> None:

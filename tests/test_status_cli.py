@@ -67,13 +67,13 @@ def test_status_rows_show_state_uptime_and_certificate(
     rules, now = populate(tmp_path, gateway, tls.ca_file)
     rows = {row[0]: row for row in status_rows(open_db(rules.settings.database), now)}
     assert rows["Inntekt API"][1:3] == ("prod", "oppe")
-    assert rows["Inntekt API"][5:7] == ("100.0 %", "100.0 %")
+    assert rows["Inntekt API"][6:8] == ("100.0 %", "100.0 %")
     assert rows["Beregnet skatt API"][2] == "varslet nedetid"
-    assert rows["Beregnet skatt API"][5] == "0.0 %"
+    assert rows["Beregnet skatt API"][6] == "0.0 %"
     assert rows["Formuesgrunnlag for eiendomsskatt API"][2] == "feilkonfigurert"
     assert rows["Maskinporten"][2] == "oppe"
-    assert rows["Inntekt API"][7].endswith("(29 d)") or rows["Inntekt API"][7].endswith("(30 d)")
-    assert rows["Inntekt API"][4].endswith(" ms")
+    assert rows["Inntekt API"][8].endswith("(29 d)") or rows["Inntekt API"][8].endswith("(30 d)")
+    assert rows["Inntekt API"][5].endswith(" ms")
 
 
 def test_status_command_prints_table(
@@ -82,11 +82,14 @@ def test_status_command_prints_table(
     rules, _ = populate(tmp_path, gateway, tls.ca_file)
     assert main(["status", "--db", str(rules.settings.database)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == [
+    assert lines[0].startswith("Status at ") and lines[0][-6:] in ("+01:00", "+02:00")
+    assert lines[1].split() == [
         "API",
         "ENV",
         "STATE",
         "SINCE",
+        "LAST",
+        "CHECKED",
         "LATENCY",
         "UP",
         "24H",
@@ -95,7 +98,7 @@ def test_status_command_prints_table(
         "CERT",
         "EXPIRES",
     ]
-    assert len(lines) == 5
+    assert len(lines) == 6
     beregnet = next(line for line in lines if line.startswith("Beregnet skatt API"))
     assert "varslet nedetid" in beregnet
 

@@ -118,3 +118,10 @@ def test_unit_loads_every_credential_rules_yaml_refers_to() -> None:
         for match in re.findall(r"\bcred:([A-Za-z0-9_][A-Za-z0-9_.@-]*)", line.split(" #", 1)[0])
     }
     assert referenced <= loaded, f"add LoadCredential= lines for {sorted(referenced - loaded)}"
+
+
+def test_unit_caps_memory() -> None:
+    # Issue 13 row 1: whatever slips past the parsers' limits ends in an OOM kill of this unit alone.
+    service = dict(_directives("Service"))
+    assert service["MemoryMax"] == "512M"
+    assert service["MemorySwapMax"] == "0"

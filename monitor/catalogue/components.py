@@ -1,11 +1,13 @@
-"""Status-page components → kommune APIs: a notice's affected components route without reading prose.
+"""Status-page components (or groups) → the kommune APIs they stand for: structure before text.
 
-Statuspage incidents and maintenances list the components they affect ("Berørte tjenester:
-Inntekt API (produksjon)"). Each known component name maps to the kommune API ids it is
-(`("*",)` for all delingstjenester or a shared dependency, `()` for another Skatteetaten API).
-Names are matched without case, without an environment in brackets ("(produksjon)", "(test)"),
-and without a trailing " i test"/" i produksjon". An unknown component gives None, and the
-classifier falls back to the text.
+Statuspage and Better Stack incidents list what they affect ("Berørte tjenester: Inntekt API
+(produksjon)"). This table lets such a name route without reading the prose: a component maps to
+API ids, to `("*",)` for every kommune API (the delingstjenester as a whole, the API gateway,
+Maskinporten), or to `()` for another Skatteetaten API or service no kommune API depends on.
+Names are matched without case, with runs of spaces folded, and without an environment in
+brackets ("(produksjon)", "(test)") or a trailing " i test"/" i produksjon". `rules.yaml` may add
+names (`components:`, monitor.config.components), which win over the table. An unknown name gives
+None, and the classifier falls back to the text. Pure data and lookups.
 """
 
 from __future__ import annotations
@@ -13,23 +15,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-ALL_APIS = "*"  # monitor.model.ALL_APIS (the catalogue sits below model, so it names it itself)
+from monitor.catalogue.apis import API_NAMES
+
+ALL = ("*",)  # monitor.model.ALL_APIS (the catalogue sits below model, so it names it itself)
+SKATTEOPPGJOR = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
+ComponentLookup = Callable[[str], tuple[str, ...] | None]
+
+#: Built-in names: each API's display name and short forms, the groups Skatteetaten uses, shared
+#: dependencies, and other APIs (GUIDE.md "apis").
 COMPONENT_APIS: dict[str, tuple[str, ...]] = {
-    "Inntekt API": ("inntekt",),
-    "Summert skattegrunnlag API": ("summertskattegrunnlag",),
-    "Beregnet skatt API": ("beregnetskatt",),
-    "Formuesgrunnlag for eiendomsskatt API": ("formuesgrunnlageiendomsskatt",),
-    "Spesifisert summert skattegrunnlag API": ("spesifisertsummertskattegrunnlag",),
-    "Alle delingstjenester": (ALL_APIS,),
-    "Alle delingstenester": (ALL_APIS,),
-    "API-gateway": (ALL_APIS,),
-    "Maskinporten": (ALL_APIS,),
-    "Skatteoppgjørstjenestene": (
-        "beregnetskatt",
-        "spesifisertsummertskattegrunnlag",
-        "summertskattegrunnlag",
-    ),
-    "Skatteoppgjerstenestene": ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag"),
+    **{name.split(" (")[0]: (api,) for api, name in API_NAMES.items()},
+    "Inntekt": ("inntekt",),
+    "Inntektsmottaker": ("inntekt",),
+    "Summert skattegrunnlag": ("summertskattegrunnlag",),
+    "Summert skattegrunnlag v2": ("summertskattegrunnlag",),
+    "Beregnet skatt": ("beregnetskatt",),
+    "Formuesgrunnlag for eiendomsskatt": ("formuesgrunnlageiendomsskatt",),
+    "Delingstjenester": ALL,
+    "Delingstjenestene": ALL,
+    "Alle delingstjenester": ALL,
+    "Alle delingstenester": ALL,
+    "API-gateway": ALL,
+    "Maskinporten": ALL,
+    "Skatteoppgjørstjenestene": SKATTEOPPGJOR,
+    "Skatteoppgjerstenestene": SKATTEOPPGJOR,
     # Other Skatteetaten APIs and services: no kommune API.
     "Skatteoppgjør hendelser": (),
     "Inntekt hendelser": (),
@@ -43,21 +52,34 @@ COMPONENT_APIS: dict[str, tuple[str, ...]] = {
     "Statussiden": (),
 }
 _ENVIRONMENT = re.compile(r"\s*\([^)]*\)\s*$|\s+i\s+(?:test|produksjon)\b.*$", re.IGNORECASE)
-_BY_NAME = {name.casefold(): apis for name, apis in COMPONENT_APIS.items()}
 
 
-def _bare(name: str) -> str:
-    return _ENVIRONMENT.sub("", name.strip()).casefold()
+def _fold(name: str) -> str:
+    return " ".join(_ENVIRONMENT.sub("", name.strip()).casefold().split())
 
 
-def component_apis(name: str) -> tuple[str, ...] | None:
-    """The API ids of a status-page component, or None for an unknown one."""
-    return _BY_NAME.get(_bare(name))
+_BY_NAME = {_fold(name): apis for name, apis in COMPONENT_APIS.items()}
 
 
-def component_lookup(extra: Mapping[str, tuple[str, ...]]) -> Callable[[str], tuple[str, ...] | None]:
-    """`component_apis` extended by rules.yaml's `components:` (which wins for a name in both)."""
+def component_apis(name: str, extra: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
+    """The APIs a component name stands for; None when neither `extra` nor the table knows it."""
+    key = _fold(name)
+    for known, apis in (extra or {}).items():
+        if _fold(known) == key:
+            return apis
+    return _BY_NAME.get(key)
+
+
+def component_lookup(extra: Mapping[str, tuple[str, ...]] | None = None) -> ComponentLookup:
+    """`component_apis` with rules.yaml's `components:` bound, as the classifier takes it."""
     if not extra:
         return component_apis
-    added = {_bare(name): apis for name, apis in extra.items()}
-    return lambda name: added.get(_bare(name), _BY_NAME.get(_bare(name)))
+    added = {_fold(name): apis for name, apis in extra.items()}
+    return lambda name: added.get(_fold(name), _BY_NAME.get(_fold(name)))
+
+
+def unmapped(
+    names: list[str] | tuple[str, ...], extra: Mapping[str, tuple[str, ...]] | None = None
+) -> list[str]:
+    """The names of `names` that map to nothing, in order, once each."""
+    return [name for name in dict.fromkeys(names) if component_apis(name, extra) is None]

@@ -8,11 +8,16 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from monitor.cli.common import OK
 from monitor.model import CATEGORIES, ENVIRONMENTS, KOMMUNE_APIS
 
+if TYPE_CHECKING:
+    from monitor.cli.common import Commands
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add_commands(commands: Commands) -> None:
     """correct NOTICE ..., labels export."""
     correct = commands.add_parser(
         "correct",
@@ -39,13 +44,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _correct(args: argparse.Namespace) -> int:
+    from monitor.cli.common import rules_path
     from monitor.cli.correct import correct_notice, parse_apis, parse_category, parse_environment, who_am_i
-    from monitor.cli.main import _rules_path
     from monitor.config.load import load_rules
     from monitor.deliver.worker import drain
     from monitor.store import open_existing, outbox
 
-    rules = load_rules(_rules_path(args))
+    rules = load_rules(rules_path(args))
     db = open_existing(rules.settings.database, writable=True)
     result = correct_notice(
         db, rules, args.notice,
@@ -60,14 +65,14 @@ def _correct(args: argparse.Namespace) -> int:
             if stats.sent + stats.retried + stats.dead == 0:
                 break
         print(f"delivery: {outbox.depth(db).get('pending', 0)} waiting in the outbox")
-    return 0
+    return OK
 
 
 def _labels_export(args: argparse.Namespace) -> int:
+    from monitor.cli.common import stored
     from monitor.cli.correct import export_labels
-    from monitor.cli.main import _stored
 
-    rules, db = _stored(args)
+    rules, db = stored(args)
     for line in export_labels(db, rules):
         print(line)
-    return 0
+    return OK

@@ -1,99 +1,120 @@
-"""What `driftsvarsel rules check|explain|test` print: text lines built from validated Rules.
+"""rules check|explain|test: validate rules.yaml and see who would get what.
 
-`explain_kommune` shows which APIs a kommune follows and why; `dry_run_post` shows which kommuner
-and channels would get a notice file (it composes postfile → classify → route, so it imports
-those lazily: the CLI can still check rules without them).
+Every action takes the rules file the same way: a positional FILE and/or `--rules FILE`, else
+$DRIFTSVARSEL_RULES, ./rules.yaml, /etc/driftsvarsel/rules.yaml. What explain and test show is
+built in `monitor.route.explain` and `monitor.route.dryrun`; `test` composes postfile → classify
+→ route here, the one place that needs all three.
 """
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.catalogue import apis as catalogue
+from monitor.cli.common import ERROR, OK, RULES_DEFAULT, add_json_option, print_json, rules_path
 from monitor.config.load import load_rules, summarize
-from monitor.config.types import ChannelConfig, Rules
-from monitor.errors import ConfigError, UserError
-from monitor.model import ALL_APIS, Change
-from monitor.route.recipients import kommune_api_reasons, route
+from monitor.config.secretcheck import locate_secret, unresolved_secrets
+from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.cli.common import Commands
 
 
-def check_report(path: Path) -> tuple[bool, list[str]]:
-    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line."""
+def add(commands: Commands) -> None:
+    rules = commands.add_parser("rules", help="check rules.yaml and see who would get which notices")
+    actions = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    actions.required = True
+    check = actions.add_parser("check", help="report every problem in the rules file (exit 1 if any)")
+    _rules_file(check)
+    check.add_argument(
+        "--offline", action="store_true", help="do not resolve env:/cred: references (a file for elsewhere)"
+    )
+    check.set_defaults(handler=_check)
+    explain = actions.add_parser("explain", help="which APIs each kommune follows, why, and its channels")
+    _rules_file(explain)
+    explain.add_argument("--kommune", help="kommunenummer, e.g. 0301 (default: every kommune, one table)")
+    add_json_option(explain)
+    explain.set_defaults(handler=_explain)
+    test = actions.add_parser(
+        "test",
+        help="who would get this notice file, who would not and why",
+        description="Exit code: 0, or 1 when --expect does not match, 2 when NOTICE is not a notice.",
+    )
+    test.add_argument("notice", type=Path, help="a notice file (front matter with a title + markdown)")
+    _rules_file(test)
+    test.add_argument(
+        "--expect",
+        metavar="KOMMUNE:CHANNEL,...",
+        help="the receivers you expect, e.g. 0301:slack,4601:epost,admin:epost; exit 1 on a difference",
+    )
+    add_json_option(test)
+    test.set_defaults(handler=_test)
+
+
+def _rules_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help=f"rules file ({RULES_DEFAULT})")
+    parser.add_argument("--rules", type=Path, metavar="FILE", help="the same, as an option")
+
+
+def check_report(
+    path: Path, *, offline: bool = False, locate: Callable[[str], object] = locate_secret
+) -> tuple[bool, list[str]]:
+    """(ok, lines): "FILE: OK (counts)" or every problem followed by a count line.
+
+    Unless `offline`, every env:/cred: reference must also resolve (`locate` raises SecretError).
+    """
     try:
         rules = load_rules(path)
     except ConfigError as error:
-        count = len(error.problems)
-        return False, [*error.problems, f"{path}: {count} problem{'s' if count != 1 else ''}"]
-    return True, [f"{path}: OK ({summarize(rules)})"]
+        return False, [*error.problems, _count_line(path, len(error.problems))]
+    if offline:
+        return True, [f"{path}: OK ({summarize(rules)}; secrets not checked: --offline)"]
+    missing = [problem.located(path) for problem in unresolved_secrets(rules, locate)]
+    if missing:
+        return False, [*missing, _count_line(path, len(missing))]
+    return True, [f"{path}: OK ({summarize(rules)}; every secret reference resolves)"]
 
 
-def explain_kommune(rules: Rules, number: str) -> list[str]:
-    """The APIs kommune `number` follows, why, and its channels with their filters."""
-    kommune = next((k for k in rules.kommuner if k.number == number), None)
-    if kommune is None:
-        numbers = ", ".join(k.number for k in rules.kommuner) or "none"
-        raise UserError(f"kommune {number} is not in {rules.path} (kommuner there: {numbers})")
-    lines = [f"{kommune.number} {kommune.name}"]
-    pakker = ", ".join(kommune.rettighetspakker) or "(ingen)"
-    lines.append(f"  rettighetspakker: {pakker}")
-    lines.append("  API-er:")
-    for api, why in kommune_api_reasons(kommune).items():
-        scopes = ""
-        if api != ALL_APIS:
-            holders = catalogue.apis_for(kommune.rettighetspakker).get(api, [])
-            scope_set = sorted(
-                {s for p in holders for s in catalogue.scopes_for(p) if api in catalogue.SCOPE_APIS[s]}
-            )
-            scopes = f" [scopes: {', '.join(scope_set)}]" if scope_set else ""
-        lines.append(f"    {api}: {why}{scopes}")
-    lines.append("  Alle delingstjenester (apis '*' i et varsel): ja")
-    lines.append(f"  filter: {_filters(kommune.categories, kommune.environments)}")
-    lines.append("  kanaler:")
-    lines.extend(f"    {_channel(channel)}" for channel in kommune.channels)
-    return lines
+def _count_line(path: Path, count: int) -> str:
+    return f"{path}: {count} problem{'s' if count != 1 else ''}"
 
 
-def dry_run_post(rules: Rules, post: Path) -> list[str]:
-    """Classify the notice file `post` and list the alerts `route` would make, without sending."""
-    try:
-        from monitor.catalogue.components import component_lookup
-        from monitor.classify import classify, load_vocabulary
-        from monitor.sources.postfile import read_post
-    except ImportError as error:
-        raise UserError(
-            f"'rules test' needs monitor.classify and monitor.sources.postfile ({error})"
-        ) from None
-    notice = read_post(post)
-    classification = classify(
-        notice, load_vocabulary(rules.vocabulary or None), component_lookup(rules.components)
-    )
-    alerts = route(Change(kind="new", notice=notice, version=1), classification, rules)
-    apis = ", ".join(classification.apis) or "(ingen kommune-API)"
-    lines = [
-        f"{post.name}: {notice.title}",
-        f"  kategori: {classification.category}, miljø: {classification.environment}, API-er: {apis}",
-    ]
-    lines.extend(f"  grunn: {reason}" for reason in classification.reasons)
-    if not alerts:
-        lines.append("  ingen mottakere")
-    for alert in alerts:
-        lines.append(
-            f"  -> {alert.kommune_number} {alert.kommune_name} / {alert.channel}: {'; '.join(alert.why)}"
-        )
-    return lines
+def _check(args: argparse.Namespace) -> int:
+    ok, lines = check_report(rules_path(args), offline=args.offline)
+    print("\n".join(lines))
+    return OK if ok else ERROR
 
 
-def _filters(categories: frozenset[str] | None, environments: frozenset[str] | None) -> str:
-    parts = []
-    if categories is not None:
-        parts.append("kategorier " + ", ".join(sorted(categories)))
-    if environments is not None:
-        parts.append("miljø " + ", ".join(sorted(environments)) + " (+ both/unspecified)")
-    return "; ".join(parts) or "alt"
+def _explain(args: argparse.Namespace) -> int:
+    from monitor.route.explain import explain_json, explain_lines, explain_table, find_kommune
+
+    rules = load_rules(rules_path(args))
+    kommuner = [find_kommune(rules, args.kommune)] if args.kommune else list(rules.kommuner)
+    if args.json:
+        print_json(explain_json(rules, kommuner))
+    elif args.kommune:
+        print("\n".join(explain_lines(kommuner[0])))
+    else:
+        print("\n".join(explain_table(rules)))
+    return OK
 
 
-def _channel(channel: ChannelConfig) -> str:
-    target = ", ".join(channel.to) if channel.to else (channel.target or channel.secret or "")
-    fallback = f", fallback {channel.fallback}" if channel.fallback else ""
-    filters = _filters(channel.categories, channel.environments)
-    return f"{channel.name} ({channel.kind} {target}{fallback}): {filters}"
+def _test(args: argparse.Namespace) -> int:
+    from monitor.catalogue.components import component_lookup
+    from monitor.classify import classify, load_vocabulary
+    from monitor.route.dryrun import dry_run, dry_run_json, dry_run_lines, parse_expect
+    from monitor.sources.postfile import read_post
+
+    expected = parse_expect(args.expect) if args.expect is not None else None
+    notice = read_post(args.notice, require_front_matter=True)
+    rules = load_rules(rules_path(args))
+    lookup = component_lookup(rules.components)
+    classification = classify(notice, load_vocabulary(rules.vocabulary or None), lookup)
+    run = dry_run(args.notice.name, notice, classification, rules, expected)
+    if args.json:
+        print_json(dry_run_json(run))
+    else:
+        print("\n".join(dry_run_lines(run)))
+    return ERROR if run.expectation is not None and not run.expectation.ok else OK

@@ -1,40 +1,44 @@
-"""`components:` in rules.yaml: status-page component names → kommune API ids, beyond the catalogue's.
+"""The `components:` section of rules.yaml: status-page component names → kommune APIs.
 
     components:
-      "Inntekt API v2": [inntekt]
-      "Felles innlogging": ["*"]          # every kommune API
-      "Motorvognavgift API": []           # another API: no kommune
+      "Skatteoppslag for kommuner": [inntekt, summertskattegrunnlag]
+      "Alle delingstjenester": ["*"]       # every kommune API
+      "Folkeregister": []                  # no kommune API (routes to the admin only)
 
-Every problem is reported with its line: an API id that is not a kommune API (with a suggestion),
-a name the catalogue already maps differently is allowed (the file wins, on purpose).
+Names add to the built-in table (monitor/catalogue/components.py) and win over it. A status
+notice whose "Berørte tjenester:" line lists only known components takes its APIs from them, so it
+routes to the kommuner using those APIs without the prose having to name the API.
 """
 
 from __future__ import annotations
 
 from yaml.nodes import Node
 
-from monitor.config.parse import Checker, did_you_mean, join
+from monitor.config.parse import Checker, join
 from monitor.model import ALL_APIS, KOMMUNE_APIS
+
+CHOICES = (*KOMMUNE_APIS, ALL_APIS)
 
 
 def parse_components(checker: Checker, node: Node) -> dict[str, tuple[str, ...]]:
-    """component name → sorted API ids (or ("*",)); problems go to `checker`."""
+    """Component name → API ids (or ("*",), or ()); every problem recorded with its line."""
     entries = checker.mapping(node, "components", None)
+    if entries is None:
+        return {}
     components: dict[str, tuple[str, ...]] = {}
-    for name, (_, value) in (entries or {}).items():
+    for name, (_, value) in entries.items():
         path = join("components", name)
         items = checker.sequence(value, path, allow_scalar=True)
         if items is None:
             continue
-        apis: set[str] = set()
-        for index, item in enumerate(items):
-            api = checker.text(item, f"{path}[{index}]")
-            if api is None:
-                continue
-            if api != ALL_APIS and api not in KOMMUNE_APIS:
-                hint = did_you_mean(api, KOMMUNE_APIS) or f"use one of {', '.join(KOMMUNE_APIS)}, or '*'"
-                checker.problem(item, f"{path}[{index}]", f"unknown API '{api}'", hint)
-                continue
-            apis.add(api)
-        components[name] = (ALL_APIS,) if ALL_APIS in apis else tuple(sorted(apis))
+        apis = [
+            checker.choice(item, f"{path}[{index}]", CHOICES, fold=True) for index, item in enumerate(items)
+        ]
+        if any(api is None for api in apis):
+            continue
+        chosen = tuple(sorted({api for api in apis if api is not None}))
+        if ALL_APIS in chosen and len(chosen) > 1:
+            checker.problem(value, path, '"*" already means every API', 'write ["*"] alone')
+            continue
+        components[name] = chosen
     return components

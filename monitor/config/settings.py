@@ -30,6 +30,7 @@ SOURCE_KINDS: tuple[SourceKind, ...] = (
     "listing",
     "status_feed",
     "statuspage_api",
+    "betterstack",
     "docpage",
     "openapi",
 )
@@ -77,6 +78,9 @@ SETTINGS_KEYS = (
     "healthz_max_age_seconds",
     "log_format",
     "heartbeat_hour",
+    "status_source_max_silence",
+    "web_listen",
+    "trusted_hosts",
 )
 SMTP_KEYS = ("host", "port", "security", "username", "password", "sender", "ca_file")
 SOURCE_KEYS = ("name", "kind", "url", "interval_seconds", "jitter_seconds", "api", "enabled")
@@ -178,7 +182,33 @@ _SETTING_READERS: dict[str, Callable[[Checker, Node, str], object]] = {
     "healthz_max_age_seconds": lambda c, n, p: c.integer(n, p, minimum=60, maximum=MAX_INTERVAL_SECONDS),
     "log_format": lambda c, n, p: c.choice(n, p, ("text", "json")),
     "heartbeat_hour": lambda c, n, p: None if is_null(n) else c.integer(n, p, minimum=0, maximum=23),
+    "status_source_max_silence": lambda c, n, p: c.integer(n, p, minimum=1, maximum=3650),
+    "web_listen": _listen,
+    "trusted_hosts": lambda c, n, p: _hosts(c, n, p),
 }
+
+
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+def _hosts(checker: Checker, node: Node, path: str) -> tuple[str, ...] | None:
+    """A list of domain names (a redirect or link to one of them or a subdomain is trusted)."""
+    items = checker.sequence(node, path, allow_scalar=True)
+    if items is None:
+        return None
+    hosts: list[str] = []
+    for index, item in enumerate(items):
+        value = checker.text(item, f"{path}[{index}]")
+        if value is None:
+            continue
+        host = value.strip().strip(".").lower()
+        if not _HOST.match(host):
+            checker.problem(
+                item, f"{path}[{index}]", f"'{value}' is not a domain name", "write e.g. example.no"
+            )
+            continue
+        hosts.append(host)
+    return tuple(hosts)
 
 
 def parse_smtp(checker: Checker, node: Node, path: str, base: Path) -> SmtpConfig:

@@ -13,7 +13,7 @@ from typing import Literal
 from monitor.model import Category, Environment
 
 ChannelKind = Literal["slack_webhook", "slack_bot", "teams", "email"]
-SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "docpage", "openapi"]
+SourceKind = Literal["atom", "listing", "status_feed", "statuspage_api", "betterstack", "docpage", "openapi"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,10 @@ class Settings:
     healthz_max_age_seconds: int = 3600
     log_format: Literal["text", "json"] = "text"
     heartbeat_hour: int | None = None  # local hour of a daily heartbeat to the admin route
+    status_source_max_silence: int = 120  # days a status source may yield no incident before a warning
+    web_listen: str | None = None  # "127.0.0.1:8080": the read-only status page (monitor/web)
+    # Domains besides the source's own (and Skatteetaten's) that redirects and notice links may lead to.
+    trusted_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 `worker` claims due outbox rows and sends them; `render` turns an alert into a message;
 `deadletter` and `backoff` decide what happens after a failure. The channel modules (`slack`,
-`teams`, `mail`) each expose `send(message, channel, context)`.
+`teams`, `mail`) each expose `send(message, channel, context)`; `send` resolves a channel's
+secrets and calls its sender (for the worker and `notify test`, whose message is in `trial`);
+`listing` is what `driftsvarsel outbox` prints.
 
 A sender never raises; every outcome is a `DeliveryResult`. Permanent failures (the webhook
 is gone, the bot is not in the channel, a 5xx SMTP reply) are not retried by the outbox;

@@ -18,19 +18,33 @@ _TEAMS_INLINE = re.compile(r"([\\`*_\[\]~])")
 _TEAMS_LINE_START = re.compile(r"^([ \t]*)(>+|(?:#+|[-+]|\d+[.)])(?=\s|$))", re.MULTILINE)
 _TEAMS_MENTION = re.compile(r"</?\s*at\b[^>]*>", re.IGNORECASE)
 
+#: Characters that are invisible or reorder text: zero-width and soft hyphen, the bidi embeddings,
+#: overrides and isolates (U+202A-202E, U+2066-2069: "Trojan Source"), bidi marks, and every C0/C1
+#: control except tab and newline. A title can otherwise show one thing and say another.
+INVISIBLE = re.compile(
+    "[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u202a-\u202e\u2066-\u2069\u061c\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def visible(text: str) -> str:
+    """`text` without invisible, bidi-control or control characters (tab and newline stay)."""
+    return INVISIBLE.sub("", text)
+
 
 def slack(text: str) -> str:
-    """`text` safe inside Slack mrkdwn or plain_text: & < > become &amp; &lt; &gt;."""
-    return text.translate(_SLACK_TABLE)
+    """`text` safe inside Slack mrkdwn or plain_text: & < > become &amp; &lt; &gt;; invisible and
+    bidi-control characters are dropped (`visible`)."""
+    return visible(text).translate(_SLACK_TABLE)
 
 
 def teams(text: str) -> str:
     """`text` inert inside an Adaptive Card TextBlock or Fact.
 
-    `<at>` mention tags are dropped (their inner text stays), markdown metacharacters are
+    Invisible and bidi-control characters are dropped (`visible`), `<at>` mention tags too (their
+    inner text stays), markdown metacharacters are
     backslash-escaped, and "{{" is broken so the DATE()/TIME() functions cannot fire.
     """
-    text = _TEAMS_MENTION.sub("", text)
+    text = _TEAMS_MENTION.sub("", visible(text))
     text = _TEAMS_INLINE.sub(r"\\\1", text)
     text = _TEAMS_LINE_START.sub(lambda match: match.group(1) + _escape_marker(match.group(2)), text)
     return text.replace("{{", "{\u200b{")

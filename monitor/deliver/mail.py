@@ -11,12 +11,15 @@ import html
 import re
 import smtplib
 import ssl
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from monitor.config.types import ChannelConfig, SmtpConfig
+from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
+from monitor.deliver.render import SUBJECT_MAX_CHARS, truncate
 from monitor.model import DeliveryResult, Message
 
 LIST_ID = "Driftsvarsel <driftsvarsel.monitor>"
@@ -99,11 +102,16 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
 
 
 def build_email(message: Message, *, sender: str, to: tuple[str, ...], now: datetime) -> EmailMessage:
-    """multipart/alternative (text, then HTML) with threading and auto-reply-suppressing headers."""
+    """multipart/alternative (text, then HTML) with threading and auto-reply-suppressing headers.
+
+    Invisible and bidi-control characters are dropped from every text; the subject is one line of
+    at most SUBJECT_MAX_CHARS characters.
+    """
+    message = _visible(message)
     email = EmailMessage()
     email["From"] = sender
     email["To"] = ", ".join(to)
-    email["Subject"] = " ".join(message.subject.split())
+    email["Subject"] = truncate(" ".join(message.subject.split()), SUBJECT_MAX_CHARS)
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message.message_id
     if message.in_reply_to and _MESSAGE_ID.match(message.in_reply_to):
@@ -115,6 +123,17 @@ def build_email(message: Message, *, sender: str, to: tuple[str, ...], now: date
     email.set_content(text_part(message), cte="quoted-printable")
     email.add_alternative(html_part(message), subtype="html", cte="quoted-printable")
     return email
+
+
+def _visible(message: Message) -> Message:
+    return replace(
+        message,
+        subject=escape.visible(message.subject),
+        headline=escape.visible(message.headline),
+        fields=tuple((escape.visible(label), escape.visible(value)) for label, value in message.fields),
+        body=escape.visible(message.body),
+        footer=escape.visible(message.footer),
+    )
 
 
 def text_part(message: Message) -> str:

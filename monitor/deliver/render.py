@@ -10,12 +10,18 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from monitor.deliver.escape import visible
+from monitor.deliver.why import footer_text
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
+from monitor.redact import redact
 
 OSLO = ZoneInfo("Europe/Oslo")
 BODY_MAX_CHARS = 1500
 SUBJECT_MAX_CHARS = 200
-FOOTER_REASONS = 3
+#: A notice title longer than this is cut (it is the headline in every channel, and the subject).
+TITLE_MAX_CHARS = 300
+#: What a cut text ends with, so the reader knows there is more at the source.
+SHORTENED = "… (forkortet)"
 MESSAGE_ID_DOMAIN = "driftsvarsel.monitor"
 
 #: Norwegian display names of the kommune APIs (model.KOMMUNE_APIS), and "*".
@@ -54,7 +60,7 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
     notice = alert.change.notice
     classification = alert.classification
     category = category_name(classification)
-    title = one_line(notice.title) or "(uten tittel)"
+    title = _cap(one_line(visible(notice.title)), TITLE_MAX_CHARS) or "(uten tittel)"
     subject, headline = _subject_and_headline(alert, title)
     fields: list[tuple[str, str]] = [("Kategori", category)]
     if alert.change.kind == "edited":
@@ -72,7 +78,7 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
         subject=_cap(subject, SUBJECT_MAX_CHARS),
         headline=headline,
         fields=tuple(fields),
-        body=truncate(notice.text.strip(), BODY_MAX_CHARS),
+        body=truncate(visible(notice.text).strip(), BODY_MAX_CHARS),
         link=notice.link.strip() or None,
         footer=_footer(alert, category),
         message_id=message_id_for(alert.key),
@@ -81,13 +87,17 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
 
 
 def render_admin(subject: str, text: str, key: str) -> Message:
-    """A notice to the operators (source broken/recovered, dead letters, webhook gone)."""
-    headline = one_line(subject)
+    """A notice to the operators (source broken/recovered, dead letters, webhook gone).
+
+    Registered secrets are masked (`monitor.redact`): the text may quote a receiver or an exception.
+    """
+    subject, text = redact(subject), redact(text)
+    headline = _cap(one_line(visible(subject)), TITLE_MAX_CHARS)
     return Message(
         subject=_cap(f"[Driftsvarsel admin] {headline}", SUBJECT_MAX_CHARS),
         headline=headline,
         fields=(),
-        body=truncate(text.strip(), BODY_MAX_CHARS),
+        body=truncate(visible(text).strip(), BODY_MAX_CHARS),
         link=None,
         footer="Driftsmelding fra driftsvarsel-monitor til administratorene.",
         message_id=message_id_for(key),
@@ -122,14 +132,15 @@ def window_text(window: Window | None) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, at a word boundary when one is near, ending in "…"."""
+    """`text` cut to at most `limit` characters, at a word boundary when one is near, ending in
+    SHORTENED ("… (forkortet)")."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    cut = text[: max(0, limit - len(SHORTENED))]
     space = cut.rfind(" ")
     if space > limit * 0.8:
         cut = cut[:space]
-    return cut.rstrip() + "…"
+    return cut.rstrip() + SHORTENED
 
 
 def one_line(text: str) -> str:
@@ -156,26 +167,15 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
 def _edit_summary(previous: Notice | None, current: Notice) -> str:
     if previous is None:
         return "Varselet er endret"
-    old, new = one_line(previous.title), one_line(current.title)
+    old, new = one_line(visible(previous.title)), one_line(visible(current.title))
     if old != new:
         return _cap(f"Tittel: «{old}» → «{new}»", 500)
     return "Teksten er endret (tittelen er den samme)"
 
 
 def _footer(alert: Alert, category: str) -> str:
-    parts: list[str] = []
-    if alert.why:
-        parts.append("Hvorfor du fikk dette: " + "; ".join(_clause(why) for why in alert.why) + ".")
-    reasons = [_clause(reason) for reason in alert.classification.reasons[:FOOTER_REASONS]]
-    if reasons:
-        parts.append(f"Klassifisert som {category} fordi: " + "; ".join(reasons) + ".")
-    else:
-        parts.append(f"Klassifisert som {category}.")
-    return " ".join(parts)
-
-
-def _clause(text: str) -> str:
-    return one_line(text).rstrip(".")
+    """Norwegian from top to bottom: see `monitor.deliver.why`."""
+    return footer_text(alert)
 
 
 def _local_text(value: str | None) -> str:
@@ -196,4 +196,4 @@ def _datetime_text(moment: datetime | None) -> str:
 
 
 def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: max(0, limit - len(SHORTENED))].rstrip() + SHORTENED

@@ -19,7 +19,9 @@ from monitor import USER_AGENT
 from monitor.config.types import ChannelConfig
 from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
+from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
+from monitor.redact import redact
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -27,6 +29,11 @@ HEADER_MAX = 150
 FIELD_MAX = 2000
 FIELDS_PER_SECTION = 10
 FALLBACK_MAX = 3000
+#: The notice text gets at most this many sections (12,000 characters): Slack refuses a message
+#: whose blocks are too long in total (msg_blocks_too_long) well below 50 full sections.
+MAX_BODY_SECTIONS = 4
+#: At most this many field sections (10 fields each; an alert has at most nine).
+MAX_FIELD_SECTIONS = 1
 
 #: chat.postMessage errors that retrying cannot fix (someone must change Slack or the config).
 PERMANENT_API_ERRORS = frozenset(
@@ -81,7 +88,7 @@ def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryCont
         response = client.send(text=payload["text"], blocks=payload["blocks"])
     except (OSError, http.client.HTTPException, SlackClientError, ValueError) as error:
         return failure(f"Slack webhook not reached: {_describe(error)}", permanent=False)
-    body = (response.body or "").strip()
+    body = redact(response.body or "").strip()  # masked before any cut, or a half secret shows
     if response.status_code == 200 and body == "ok":
         return DeliveryResult(ok=True, status=200, detail="Slack webhook accepted the message")
     detail = f"Slack webhook answered HTTP {response.status_code}: {_explain(body[:200] or 'no body')}"
@@ -144,7 +151,9 @@ def build_payload(message: Message) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _fit(message.headline, HEADER_MAX)}}
     ]
-    for start in range(0, len(message.fields), FIELDS_PER_SECTION):
+    for start in range(
+        0, min(len(message.fields), FIELDS_PER_SECTION * MAX_FIELD_SECTIONS), FIELDS_PER_SECTION
+    ):
         chunk = message.fields[start : start + FIELDS_PER_SECTION]
         fields = [
             _mrkdwn(f"*{escape.slack(label)}*\n" + _fit(value, FIELD_MAX - 60)) for label, value in chunk
@@ -156,12 +165,11 @@ def build_payload(message: Message) -> dict[str, Any]:
         tail.append({"type": "section", "text": _mrkdwn(link)})
     if message.footer:
         tail.append({"type": "context", "elements": [_mrkdwn(_fit(message.footer, SECTION_MAX))]})
-    room = MAX_BLOCKS - len(blocks) - len(tail)
-    for piece in _split_escaped(escape.slack(message.body), SECTION_MAX):
-        if room <= 0:
-            break
-        blocks.append({"type": "section", "text": _mrkdwn(piece)})
-        room -= 1
+    room = min(MAX_BODY_SECTIONS, MAX_BLOCKS - len(blocks) - len(tail))
+    pieces = list(_split_escaped(escape.slack(message.body), SECTION_MAX - len(SHORTENED) - 1))
+    for index, piece in enumerate(pieces[:room]):
+        cut = index == room - 1 and len(pieces) > room
+        blocks.append({"type": "section", "text": _mrkdwn(piece + (" " + SHORTENED if cut else ""))})
     return {"text": _fit(message.subject, FALLBACK_MAX), "blocks": blocks + tail}
 
 
@@ -190,7 +198,7 @@ def _fit(text: str, limit: int) -> str:
     escaped = escape.slack(text)
     while len(escaped) > limit:
         text = text[: max(0, len(text) - (len(escaped) - limit) - 1)]
-        escaped = escape.slack(text) + "…"
+        escaped = escape.slack(text) + SHORTENED
     return escaped
 
 

@@ -8,6 +8,7 @@ Workflows answer 202 and post asynchronously, so any 2xx counts as accepted.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -16,13 +17,20 @@ from monitor import USER_AGENT
 from monitor.config.types import ChannelConfig
 from monitor.deliver import escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
+from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
+from monitor.redact import redact
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 #: Teams rejects messages over about 28 KB; one library found ~21 KB the practical limit.
 MAX_PAYLOAD_BYTES = 20_000
+#: Per-text caps (characters) tried in turn until the card fits; and at most this many facts.
+TEXT_CAPS = (2000, 500, 100, 20)
+MAX_FIELDS = 30
+#: A body cut shorter than this says nothing; then it is left out.
+MIN_BODY_CHARS = 100
 OPEN_LABEL = "Åpne varselet"
 HINTS = {
     404: "the Workflows webhook is gone; create a new one in the Teams channel",
@@ -53,7 +61,7 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
     status = response.status_code
     if 200 <= status < 300:
         return DeliveryResult(ok=True, status=status, detail=f"Teams accepted the card (HTTP {status})")
-    text = " ".join(response.text.split())[:200]
+    text = " ".join(redact(response.text).split())[:200]  # masked before the cut, or a half secret shows
     hint = HINTS.get(status)
     detail = (
         f"Teams webhook answered HTTP {status}"
@@ -64,15 +72,50 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
 
 
 def payload_bytes(message: Message, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
-    """The serialised envelope, with the body shortened until it fits in `limit` bytes."""
-    text = message.body
-    while True:
-        encoded = json.dumps(build_payload(message, body=text), ensure_ascii=False).encode("utf-8")
-        if len(encoded) <= limit or not text:
+    """The serialised envelope, within `limit` bytes: the body is shortened first; should the rest
+    still not fit (a huge headline, many fields), every text is capped harder, step by step.
+    Whatever was cut ends in "… (forkortet)"."""
+    for cap in TEXT_CAPS:
+        encoded = _fit_body(_capped(message, cap), limit)
+        if len(encoded) <= limit:
             return encoded
-        overflow = len(encoded) - limit
-        # Each character removed saves at least one byte.
-        text = text[: max(0, len(text) - overflow - 10)].rstrip() + "…" if len(text) > 200 else ""
+    return encoded
+
+
+def _fit_body(message: Message, limit: int) -> bytes:
+    """The envelope with as much of the body as fits in `limit` bytes (a binary search on its length)."""
+
+    def encode(text: str) -> bytes:
+        return json.dumps(build_payload(message, body=text), ensure_ascii=False).encode("utf-8")
+
+    whole = encode(message.body)
+    if len(whole) <= limit or not message.body:
+        return whole
+    low, high = 0, len(message.body)  # invariant: a cut to `low` characters fits (or low == 0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(encode(_shorten(message.body, middle))) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return encode(_shorten(message.body, low) if low >= MIN_BODY_CHARS else "")
+
+
+def _shorten(text: str, keep: int) -> str:
+    return text[:keep].rstrip() + SHORTENED
+
+
+def _capped(message: Message, cap: int) -> Message:
+    """`message` with its headline, footer and each field cut to `cap` characters, at most
+    MAX_FIELDS fields."""
+    fields = tuple((_cut(label, cap), _cut(value, cap)) for label, value in message.fields[:MAX_FIELDS])
+    return replace(
+        message, headline=_cut(message.headline, cap), footer=_cut(message.footer, cap), fields=fields
+    )
+
+
+def _cut(text: str, cap: int) -> str:
+    return text if len(text) <= cap else text[: max(0, cap - len(SHORTENED))] + SHORTENED
 
 
 def build_payload(message: Message, *, body: str | None = None) -> dict[str, Any]:

@@ -32,7 +32,9 @@ from monitor.config.types import ChannelConfig, Rules
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.errors import UserError
+from monitor.localtime import local_time
 from monitor.model import DeliveryResult
+from monitor.redact import redact
 from monitor.store import outbox, write_transaction
 from monitor.store.outbox import OutboxItem
 
@@ -122,21 +124,10 @@ def drain(
 
 def real_sender(rules: Rules) -> SendFn:
     """A SendFn that resolves the channel's secrets and calls `monitor.deliver.SENDERS[kind]`."""
-    from monitor.config.secrets import resolve_secret
-    from monitor.deliver import SENDERS, DeliveryContext
-    from monitor.errors import SecretError  # noqa: I001 (kept beside the lazy imports it guards)
+    from monitor.deliver.send import send_message
 
     def send(item: OutboxItem, channel: ChannelConfig) -> DeliveryResult:
-        try:
-            secret = resolve_secret(channel.secret) if channel.secret else None
-            smtp = rules.settings.smtp
-            password = resolve_secret(smtp.password) if channel.kind == "email" and smtp.password else None
-        except SecretError as error:
-            return DeliveryResult(False, None, f"hemmeligheten kan ikke leses: {error}")
-        context = DeliveryContext(
-            secret=secret, settings=rules.settings, smtp_password=password, thread_ref=item.thread_ref
-        )
-        return SENDERS[channel.kind](item.message, channel, context)
+        return send_message(rules, item.message, channel, item.thread_ref)
 
     return send
 
@@ -196,7 +187,9 @@ def _settle(
     started = item.requeued_at or item.created_at
     if not result.permanent and not should_give_up(started, now, rules.settings.give_up_hours):
         when = next_attempt(item.attempts + 1, now, retry_after=result.retry_after, rng=rng)
-        log.warning("delivery of %s failed, retry at %s: %s", where, f"{when:%H:%M:%S}", result.detail)
+        log.warning(
+            "delivery of %s failed, retry at %s: %s", where, local_time(when, seconds=True), result.detail
+        )
         outbox.mark_retry(db, item.id, result, when, now)
         return "retried"
     log.error("delivery of %s is dead: %s", where, result.detail)
@@ -216,26 +209,16 @@ def _for_sending(item: OutboxItem, channel: ChannelConfig, thread_ref: str | Non
 
 
 def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> DeliveryResult:
+    """The sender's result with every registered secret masked in its detail: a receiver may quote
+    the request URL (webhook path, Teams `sig=`), and the detail goes to the log, the outbox and
+    the admin route."""
     try:
-        return send(item, channel)
+        result = send(item, channel)
+        return replace(result, detail=redact(result.detail))
     except Exception as error:  # senders should not raise; if one does, retry like a network error
         # Only the type: an exception text may hold a webhook URL, which is a secret.
         log.error("sender for %s raised %s", channel.kind, type(error).__name__)
         return DeliveryResult(False, None, f"uventet feil i avsenderen ({type(error).__name__})")
-
-
-def format_items(items: list[OutboxItem]) -> list[str]:
-    """One line per item for `driftsvarsel outbox`: id, state, attempts, kommune, channel, next, error."""
-    row = "{:>5}  {:<7}  {:>5}  {:<8}  {:<14}  {:<20}  {}"
-    lines = [row.format("ID", "STATE", "TRIES", "KOMMUNE", "CHANNEL", "NEXT ATTEMPT", "LAST ERROR")]
-    for item in items:
-        when = f"{item.next_attempt_at:%Y-%m-%d %H:%M:%S}Z" if item.state == "pending" else "-"
-        error = " ".join((item.last_error or "").split())
-        error = error if len(error) <= 80 else error[:79] + "…"
-        lines.append(
-            row.format(item.id, item.state, item.attempts, item.kommune, item.channel, when, error).rstrip()
-        )
-    return lines
 
 
 def open_outbox_db(
@@ -253,16 +236,6 @@ def open_outbox_db(
 
         database = load_rules(rules_path).settings.database
     return open_existing(database, writable=writable)
-
-
-def list_report(db: sqlite_utils.Database, state: str | None) -> str:
-    """The `driftsvarsel outbox` listing: `state` one of pending/dead/done/all (None: pending+dead)."""
-    if state == "all":
-        items = outbox.list_items(db)
-    else:
-        items = outbox.list_items(db, ("pending", "dead") if state is None else (state,))
-    counts = ", ".join(f"{name} {count}" for name, count in outbox.depth(db).items())
-    return "\n".join([*format_items(items), f"({len(items)} shown; {counts})"])
 
 
 def retry(db: sqlite_utils.Database, item_id: int | None, now: datetime | None = None) -> int:

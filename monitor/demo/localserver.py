@@ -62,6 +62,8 @@ class LocalServer:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"LocalServer listens on loopback only, not {host!r}")
         self.routes: dict[str, Route | Handler] = {}
+        #: The answer for a path with no route (None: 404), e.g. a product that answers 200 to everything.
+        self.fallback: Route | Handler | None = None
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server = _QuietServer((host, port), self._make_handler())
@@ -96,7 +98,7 @@ class LocalServer:
     def _answer(self, request: Request) -> Response:
         with self._lock:
             self.requests.append(request)
-            answer = self.routes.get(request.path)
+            answer = self.routes.get(request.path, self.fallback)
         if answer is None:
             return Response(404, b"Not Found")
         if callable(answer):

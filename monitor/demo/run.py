@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -28,10 +26,14 @@ from monitor.deliver.worker import drain
 from monitor.demo.localserver import LocalServer, Request, Response, Route
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.demo.replay import ReplaySchedule, install_routes
+from monitor.demo.report import Receivers, demo_logging, print_received, print_step
 from monitor.errors import UserError
-from monitor.pipeline import PollReport, poll_source
+from monitor.fetch import fetch
+from monitor.pipeline import poll_source
 from monitor.probes.round import note_for, run_probe_round
 from monitor.probes.status import status_report
+from monitor.sources.health import check_sources
+from monitor.sources.health import render as render_checks
 from monitor.store import open_db
 from monitor.store.notices import downtime_windows
 
@@ -47,8 +49,16 @@ DRAIN_HORIZON = timedelta(minutes=30)
 #: The first line of the demo's rules.yaml, and every file name the demo writes in --state-dir:
 #: a directory holding anything else is never emptied.
 DEMO_RULES_MARK = "# Written by `driftsvarsel demo`"
+DEMO_LOG = "demo.log"
 DEMO_FILES = frozenset(
-    {"rules.yaml", "driftsvarsel.db", "driftsvarsel.db-wal", "driftsvarsel.db-shm", "driftsvarsel.db-journal"}
+    {
+        "rules.yaml",
+        "driftsvarsel.db",
+        "driftsvarsel.db-wal",
+        "driftsvarsel.db-shm",
+        "driftsvarsel.db-journal",
+        DEMO_LOG,
+    }
 )
 RULES_TEMPLATE = """\
 # Written by `driftsvarsel demo`: the kommuner of the shipped rules.yaml, pointed at loopback.
@@ -146,19 +156,12 @@ class Gateway:
         return answer
 
 
-@dataclass
-class Receivers:
-    slack: SlackReceiver
-    teams: TeamsReceiver
-    smtp: SmtpReceiver
-
-
 def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
     """Replay, poll `steps` times after a quiet baseline, deliver, and print who got what."""
     if steps < 0:
         raise UserError(f"--steps {steps}: give 0 (the baseline only) or more polls")
     state_dir = _fresh_state_dir(state_dir.resolve())
-    with _services() as (replay, receivers):
+    with demo_logging(state_dir / DEMO_LOG), _services() as (replay, receivers):
         urls = install_routes(replay, 0, SCHEDULE)
         gateway = Gateway(replay)
         rules = _write_rules(state_dir, urls, receivers, gateway)
@@ -176,21 +179,25 @@ def run_demo(state_dir: Path, *, steps: int = 5, out: TextIO) -> int:
             gateway.down = {"inntekt"} if step in INNTEKT_DOWN_STEPS else set()
             probes = run_probe_round(db, rules, now=now, announced=downtime_windows(db, now))
             sent = _deliver_all(db, rules, now)
-            _print_step(out, step, reports, sent)
+            print_step(out, step, reports, sent)
             for transition in probes.transitions:
                 note = "" if transition.alert else " (not alerted)"
                 out.write(
                     f"   probe {transition.api} ({transition.environment}): {transition.kind}, "
                     f"{transition.detail}{note}\n"
                 )
-        _print_received(out, rules, receivers)
+        print_received(out, receivers)
         out.write("\n== Health probes (driftsvarsel status)\n")
         out.write(status_report(db, rules, DEMO_START + timedelta(hours=steps)) + "\n")
+        out.write("\n== Sources (driftsvarsel sources check)\n")
+        checks = check_sources(rules, DEMO_START + timedelta(hours=steps), lambda source: fetch(source.url))
+        out.write(render_checks(checks) + "\n")
         out.write(
             f"\nThe history is kept in {rules.settings.database}. Try:\n"
             f"  driftsvarsel outbox --rules {rules.path} --state all\n"
             f"  driftsvarsel status --rules {rules.path}\n"
             f"  driftsvarsel history --rules {rules.path} status-incidents\n"
+            f"The demo's log is {state_dir / DEMO_LOG}.\n"
         )
     return 0
 
@@ -263,57 +270,3 @@ def _deliver_all(db: sqlite_utils.Database, rules: Rules, start: datetime) -> in
 
 def _fixed(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
-
-
-def _print_step(out: TextIO, step: int, reports: list[PollReport], sent: int) -> None:
-    label = "baseline (nothing is sent for notices that already existed)" if step == 0 else f"poll {step}"
-    out.write(f"== {label}\n")
-    for report in reports:
-        if report.outcome == "failed":
-            out.write(f"   {report.source}: failed: {report.error}\n")
-            continue
-        out.write(f"   {report.source}: {report.outcome}, {len(report.changes)} changes\n")
-        if step == 0:
-            continue
-        for change in report.changes:
-            classification = report.classifications[change.notice.notice_id]
-            apis = ", ".join(classification.apis) or "-"
-            out.write(
-                f"     {change.kind:7} {classification.category:10} [{apis}] {change.notice.title[:70]}\n"
-            )
-    out.write(f"   delivered: {sent} messages\n")
-
-
-def _print_received(out: TextIO, rules: Rules, receivers: Receivers) -> None:
-    """Per kommune: every message its channels received, by channel."""
-    got: dict[str, list[str]] = defaultdict(list)
-    for message in receivers.slack.received():
-        owner = "Oslo / slack" if message.path.startswith("/services/") else "Tromsø / bot"
-        thread = " (svar i tråd)" if message.thread_ts else ""
-        got[owner].append((message.text or "").splitlines()[0][:100] + thread)
-    for teams_message in receivers.teams.received():
-        got["Bergen / teams"].append(_card_headline(teams_message.card))
-    for mail in receivers.smtp.received():
-        for recipient in mail.rcpt_tos:
-            owner = _mail_owner(recipient)
-            got[owner].append(" ".join(str(mail.message["Subject"]).split())[:100])
-    out.write("\n== What each kommune received\n")
-    for owner in sorted(got):
-        out.write(f"-- {owner}: {len(got[owner])} messages\n")
-        for line in got[owner]:
-            out.write(f"     {line}\n")
-
-
-def _card_headline(card: dict[str, object]) -> str:
-    body = card.get("body")
-    if isinstance(body, list) and body and isinstance(body[0], dict):
-        return str(body[0].get("text", ""))[:100]
-    return "(card)"
-
-
-def _mail_owner(recipient: str) -> str:
-    if "oslo" in recipient:
-        return "Oslo / epost"
-    if "bergen" in recipient:
-        return "Bergen / epost"
-    return "Administrator / epost"

@@ -18,9 +18,10 @@ import sqlite_utils
 from monitor.config.types import Rules, SourceConfig
 from monitor.docs.apidiff import DocDiff, SpecDiff, section_diff, spec_diff
 from monitor.errors import UserError
+from monitor.localtime import local_iso, local_time
 from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
-from monitor.store.overrides import override_history
+from monitor.store.overrides import Override, override_history
 
 DOC_KINDS = ("docpage", "openapi")
 
@@ -130,6 +131,52 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
 
     Raises UserError when nothing stored matches `target`.
     """
+    histories = _histories(db, target, rules)
+    return "\n\n".join(format_history(entry) + _corrections(db, entry.key) for entry in histories)
+
+
+def history_json(db: sqlite_utils.Database, target: str, rules: Rules | None = None) -> dict[str, object]:
+    """The `history --json` shape (README, "JSON output"). Raises UserError like `history_report`."""
+    return {
+        "target": target,
+        "notices": [
+            {
+                "key": entry.key,
+                "title": entry.versions[-1].notice.title if entry.versions else None,
+                "removed_at": local_iso(entry.versions[-1].removed_at) if entry.versions else None,
+                "corrections": [
+                    {"at": local_iso(item.at), "who": item.who, "reason": item.reason, **_fields_json(item)}
+                    for item in override_history(db, entry.key)
+                ],
+                "versions": [
+                    {
+                        "version": version.version,
+                        "seen_at": local_iso(version.seen_at),
+                        "change_kind": version.change_kind,
+                        "category": version.classification.category if version.classification else None,
+                        "title": version.notice.title,
+                        "text": version.notice.text,
+                    }
+                    for version in entry.versions
+                ],
+                "diffs": [
+                    {
+                        "version": diff.version,
+                        "change_kind": diff.change_kind,
+                        "kind": diff.kind,
+                        "breaking": diff.breaking,
+                        "created_at": local_iso(diff.created_at),
+                        "text": diff.text,
+                    }
+                    for diff in entry.diffs
+                ],
+            }
+            for entry in _histories(db, target, rules)
+        ],
+    }
+
+
+def _histories(db: sqlite_utils.Database, target: str, rules: Rules | None) -> list[KeyHistory]:
     api_sources = [s.name for s in rules.sources if s.api == target] if rules is not None else []
     histories = history(db, target, api_sources=api_sources)
     if not histories:
@@ -138,7 +185,7 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
             "or documentation URL, a source name, or an API id (with --rules); "
             "see `driftsvarsel history --help`"
         )
-    return "\n\n".join(format_history(entry) + _corrections(db, entry.key) for entry in histories)
+    return histories
 
 
 def _corrections(db: sqlite_utils.Database, key: str) -> str:
@@ -147,8 +194,12 @@ def _corrections(db: sqlite_utils.Database, key: str) -> str:
     for item in override_history(db, key):
         fields = ", ".join(f"{name}={value if not isinstance(value, tuple) else ','.join(value) or 'none'}"
                            for name, value in item.fields().items() if value is not None)  # fmt: skip
-        lines.append(f"\n  corrected {item.at:%Y-%m-%d %H:%M UTC} by {item.who}: {fields} ({item.reason})")
+        lines.append(f"\n  corrected {local_time(item.at)} by {item.who}: {fields} ({item.reason})")
     return "".join(lines)
+
+
+def _fields_json(item: Override) -> dict[str, object]:
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in item.fields().items()}
 
 
 def _version_diff(previous: Notice, current: Notice) -> list[str]:
@@ -168,19 +219,19 @@ def format_history(entry: KeyHistory) -> str:
     previous = None
     for version in entry.versions:
         category = f"  [{version.classification.category}]" if version.classification else ""
-        stamp = version.seen_at.strftime("%Y-%m-%d %H:%M UTC")
+        stamp = local_time(version.seen_at)
         lines.append(f"  v{version.version}  {stamp}  {version.change_kind}{category}")
         stored = entry.diffs_of(version.version)
         for diff in stored:
             if diff.change_kind == "removed":
-                lines.append(f"  removed  {diff.created_at.strftime('%Y-%m-%d %H:%M UTC')}")
+                lines.append(f"  removed  {local_time(diff.created_at)}")
             lines.extend(f"      {line}" for line in diff.text.splitlines())
         if not stored and previous is not None:
             # Notices (feed posts, incidents) keep every version; their diff is made when shown.
             lines.extend(f"      {line}" for line in _version_diff(previous, version.notice))
         previous = version.notice
     if entry.versions and entry.versions[-1].removed_at is not None:
-        removed_at = entry.versions[-1].removed_at.strftime("%Y-%m-%d %H:%M UTC")
+        removed_at = local_time(entry.versions[-1].removed_at)
         if not any(diff.change_kind == "removed" for diff in entry.diffs):
             lines.append(f"  removed  {removed_at}")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 `plan` decides which hosts to probe from the rules; `check` runs one probe (DNS, TLS, HTTP,
 the API's own error codes); `maskinporten` does the test-only authenticated grant; `state`
 turns results into up/down transitions with thresholds; `alerts` makes kommune alerts of them;
-`round` runs one round and records it; `status` builds what `driftsvarsel status` prints.
+`round` runs one round and records it; `once` is `probe --once [--dry-run]`; `status` builds
+what `driftsvarsel status` prints (text and --json).
 Scheduling lives in `monitor.service`.
 """

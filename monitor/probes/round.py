@@ -211,18 +211,13 @@ def _enqueue(
     outbox.enqueue_admin(db, [("admin", item.channel, item.idem_key, item.message) for item in admin], now)
 
 
-def probe_once_report(db: sqlite_utils.Database, rules: Rules, now: datetime) -> str:
-    """`driftsvarsel probe --once`: one recorded round (alerts queued as the daemon would), as a table."""
-    from monitor.probes.status import results_table
-    from monitor.store.notices import downtime_windows
-
-    report = run_probe_round(db, rules, now=now, announced=downtime_windows(db, now))
-    lines = [results_table(report.results)]
-    lines += [
-        f"{t.api} ({t.environment}): {t.kind}, {'alert queued' if t.alert else 'announced'}"
-        for t in report.transitions
-    ]
-    return "\n".join(lines)
+def probe_without_recording(rules: Rules, now: datetime) -> tuple[ProbeResult, ...]:
+    """Probe every planned target once; nothing is stored and nothing queued (`probe --dry-run`)."""
+    session = ProbeSession(rules)
+    try:
+        return tuple(_probe_all(plan_probes(rules), session, now))
+    finally:
+        session.close()
 
 
 def note_for(db: sqlite_utils.Database, now: datetime) -> Callable[[Classification], str | None]:

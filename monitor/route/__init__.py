@@ -2,5 +2,6 @@
 
 `recipients.route` maps a classified change to alerts (with the reason each kommune gets it);
 `threads` matches a follow-up or resolution to the incident it belongs to (pure); `incidents`
-adds the recent history that matching needs from the store. Nothing here renders or sends.
+adds the recent history that matching needs from the store. `explain` and `dryrun` build what
+`rules explain` and `rules test` show. Nothing here renders or sends.
 """

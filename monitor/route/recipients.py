@@ -20,6 +20,8 @@ Routing rules:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from monitor.catalogue import apis as catalogue
 from monitor.config.types import ChannelConfig, KommuneConfig, Rules
 from monitor.model import ALL_APIS, Alert, Category, Change, Classification, Environment
@@ -67,13 +69,26 @@ def passes(
     classification: Classification,
 ) -> bool:
     """True when a filter lets the classification through (None means no filter)."""
+    return blocked_by(categories, environments, classification) is None
+
+
+def blocked_by(
+    categories: frozenset[Category] | None,
+    environments: frozenset[Environment] | None,
+    classification: Classification,
+) -> Literal["category", "environment"] | None:
+    """Which filter stops the classification ("category" or "environment"), or None if it passes.
+
+    A category filter lets through the classifier's alternative too (an info notice that may be an
+    incident), and an environment told by one short word passes: both fail towards the reader.
+    """
     if categories is not None and not {classification.category, classification.alternative} & categories:
-        return False
+        return "category"
     if "environment" in classification.unsure:
-        return True  # one short word said "test" or "prod": fail towards the reader
+        return None
     if environments is not None and classification.environment in ("prod", "test"):
-        return classification.environment in environments
-    return True
+        return None if classification.environment in environments else "environment"
+    return None
 
 
 def doubt_lines(classification: Classification) -> tuple[str, ...]:

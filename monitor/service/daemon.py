@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,16 +30,22 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
+from monitor.config.secretcheck import SecretProblem
 from monitor.config.types import Rules, SourceConfig
-from monitor.deliver.worker import RateLimiter, drain, release_stale_claims
+from monitor.deliver.worker import RateLimiter, drain, real_sender, release_stale_claims
 from monitor.errors import UserError
 from monitor.pipeline import poll_source, utcnow
 from monitor.probes.round import note_for
-from monitor.service import metrics, sdnotify
+from monitor.service import metrics, sdnotify, secretwatch
 from monitor.service import ops as service
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
+from monitor.service.sourcecheck import add_source_check_job
 from monitor.store import open_db
+from monitor.store.files import explain
+from monitor.web import WebServer
+from monitor.web import serve as web_serve
+from monitor.web.view import Overview, read_overview
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,7 @@ MAX_DRAINS_PER_ROUND = 100
 SHUTDOWN_GRACE_SECONDS = 30.0
 POOL_THREADS = 4
 #: Settings a reload cannot change in a running process (the outbox lives in the database).
-RESTART_SETTINGS = ("database", "metrics_listen", "log_format")
+RESTART_SETTINGS = ("database", "metrics_listen", "log_format", "web_listen")
 #: The main thread wakes at once for a signal; this only bounds a missed wake-up.
 MAIN_LOOP_SECONDS = 5.0
 
@@ -77,11 +84,13 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job]
+        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job, add_source_check_job]
         self.metrics_server: metrics.MetricsServer | None = None
+        self.web_server: WebServer | None = None
         self.started = now_fn()
         self._polled: set[str] = set()  # sources polled since start (for the heartbeat)
         self.limiter = RateLimiter()  # one across drains, so two close drains cannot burst a channel
+        self.secret_problems: list[SecretProblem] = []  # checked at start and reload
 
     # -- connections -------------------------------------------------------------------
     def db(self) -> Any:
@@ -103,6 +112,9 @@ class Daemon:
             report = poll_source(
                 db, rules, source, now=now, vocabulary=self.vocabulary, probe_note=note_for(db, now)
             )
+        except sqlite3.DatabaseError as error:  # a full disk or a damaged file: say which and what to do
+            log.error("poll %s failed: %s", source_name, explain(error, self.database))
+            return
         except Exception:  # a bug in one poll must not stop the daemon; it is logged with its trace
             log.exception("poll %s crashed", source_name)
             return
@@ -122,12 +134,16 @@ class Daemon:
                     stop=self.stop_event,
                     limiter=self.limiter,
                     limit=DRAIN_LIMIT,
-                    send=service.counting_sender(self.rules),
+                    send=service.counting_sender(
+                        self.rules, secretwatch.guarded_sender(real_sender(self.rules), self.secret_problems)
+                    ),
                 )
                 handled = stats.sent + stats.retried + stats.dead + stats.deferred
                 if handled < DRAIN_LIMIT or self.stop_event.is_set():
                     break
             service.refresh_outbox_gauge(self.db())
+        except sqlite3.DatabaseError as error:
+            log.error("delivery round failed: %s", explain(error, self.database))
         except Exception:
             log.exception("delivery round crashed")
 
@@ -217,12 +233,23 @@ class Daemon:
                 log.warning("settings.%s changed: takes effect at the next restart", name)
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
+        self.check_secrets()
         self.schedule()
         log.info(
             "reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources)
         )
         sdnotify.ready(self._status_line())
         return True
+
+    def check_secrets(self) -> None:
+        """Resolve every secret reference now; a missing one is reported and its channel bypassed."""
+        try:
+            self.secret_problems = secretwatch.check_secrets(self.db(), self.rules, self.now_fn())
+        except Exception:  # the check must never stop the daemon; deliveries still try the secrets
+            log.exception("the secret check crashed")
+            return
+        if self.secret_problems:
+            self.wake_delivery()
 
     def _report_bad_reload(self, problems: str) -> None:
         try:
@@ -243,7 +270,9 @@ class Daemon:
             # not when their lease runs out; a live holder (a `poll --once`) keeps its claims.
             release_stale_claims(self.db(), self.now_fn())
             self.started = self.now_fn()
+            self.check_secrets()
             self._start_metrics()
+            self._start_web()
             self.schedule()
             self.scheduler.start()
             sdnotify.ready(self._status_line())
@@ -259,8 +288,20 @@ class Daemon:
         if not listen:
             return
         self.metrics_server = metrics.serve(
-            listen, lambda: service.health(self.db(), self.rules, self.now_fn(), self.started)
+            listen,
+            lambda: secretwatch.health(
+                service.health(self.db(), self.rules, self.now_fn(), self.started), self.secret_problems
+            ),
         )
+
+    def _start_web(self) -> None:
+        listen = self.rules.settings.web_listen
+        if listen:
+            self.web_server = web_serve(listen, self.overview)
+
+    def overview(self) -> Overview:
+        """What the status page shows now (the database of the rules at start, as for jobs)."""
+        return read_overview(self.database, self.rules, self.now_fn())
 
     def shutdown(self) -> int:
         sdnotify.stopping("stopping: finishing the work in progress")
@@ -276,6 +317,8 @@ class Daemon:
             log.warning("in-flight work did not finish in time; the outbox keeps it for the next start")
         if self.metrics_server is not None:
             self.metrics_server.stop()
+        if self.web_server is not None:
+            self.web_server.stop()
         log.info("stopped")
         if stuck:
             # The pool's worker threads are not daemon threads: a normal exit would wait for the

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
+from monitor.localtime import local_time
 from monitor.redact import redact
 
 # Libraries that log every request at INFO (httpx logs full webhook URLs); we log one line
@@ -102,6 +103,13 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
+class OsloFormatter(logging.Formatter):
+    """Text lines stamped as every command shows a time: Europe/Oslo with the UTC offset."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return local_time(datetime.fromtimestamp(record.created, UTC), seconds=True)
+
+
 def configure_logging(
     fmt: LogFormat = "text",
     level: int | str = logging.INFO,
@@ -123,9 +131,7 @@ def configure_logging(
     elif journal:
         formatter = logging.Formatter("%(name)s: %(message)s")
     else:
-        formatter = logging.Formatter(
-            "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
-        )
+        formatter = OsloFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     if journal:
         formatter = JournalFormatter(formatter)
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)

@@ -17,6 +17,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -107,6 +108,8 @@ def describe_body(body: bytes, content_type: str | None = None) -> str:
     if start.startswith(("{", "[")):
         try:
             json.loads(text)
+        except RecursionError:
+            return f"JSON{kind} nested too deeply to read"
         except ValueError:
             return f"invalid JSON{kind}"
         return f"JSON{kind}"
@@ -137,38 +140,68 @@ def require_body(body: bytes, expected: str) -> None:
 
 
 # The parser modules import the helpers above, so they are imported after them.
-from monitor.sources import atom, docpage, listing, openapi, statusfeed, statuspage  # noqa: E402
+from monitor.sources import atom, betterstack, docpage, links, listing, openapi, statusfeed, statuspage  # noqa: E402
 
 PARSERS: dict[SourceKind, Parser] = {
     "atom": atom.parse,
     "listing": listing.parse,
     "status_feed": statusfeed.parse,
     "statuspage_api": statuspage.parse,
+    "betterstack": betterstack.parse,
     "docpage": docpage.parse,
     "openapi": openapi.parse,
 }
 
 #: Exceptions a parser may hit on data of an unexpected shape; turned into SourceFormatError.
-_SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError, RecursionError)
+_SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError)
 
 
-def parse_body(body: bytes, source: SourceConfig, content_type: str | None = None) -> list[Notice]:
+def parse_body(
+    body: bytes,
+    source: SourceConfig,
+    content_type: str | None = None,
+    *,
+    trusted_hosts: Collection[str] = (),
+) -> list[Notice]:
     """Parse a fetched body with the parser of `source.kind`.
 
-    Returns the notices (possibly none: an empty but valid feed). Raises SourceFormatError, and
-    nothing else, when the body is not what the source should serve; the message names the
-    source, what was expected and what came instead.
+    Returns the notices (possibly none: an empty but valid feed), each link vetted by
+    `monitor.sources.links.vet_link` (`trusted_hosts` are further trusted domains). Raises
+    SourceFormatError, and nothing else, when the body is not what the source should serve; the
+    message names the source, what was expected and what came instead.
     """
     parser = PARSERS.get(source.kind)
     if parser is None:
         raise SourceFormatError(f"source {source.name!r}: no parser for kind {source.kind!r}")
     try:
-        return parser(body, source, content_type=content_type)
+        notices = parser(body, source, content_type=content_type)
     except SourceFormatError as error:
         raise SourceFormatError(f"source {source.name!r} ({source.url}): {error}") from error
+    except RecursionError:
+        # Before anything else: the traceback of a 100,000-level nesting is itself too deep to log.
+        raise SourceFormatError(
+            f"source {source.name!r} ({source.url}): the body is nested too deeply to read "
+            f"(more than Python's recursion limit); it looks like {_describe_safely(body, content_type)}"
+        ) from None
     except _SHAPE_ERRORS as error:
         logger.exception("parser for %s failed on source %s", source.kind, source.name)
         raise SourceFormatError(
             f"source {source.name!r} ({source.url}): could not read the body as {source.kind} "
-            f"({type(error).__name__}: {error}); it looks like {describe_body(body, content_type)}"
+            f"({type(error).__name__}: {str(error)[:200]}); "
+            f"it looks like {_describe_safely(body, content_type)}"
         ) from error
+    except Exception as error:  # a parser bug must look like a broken source, not stop the poll
+        logger.error("parser for %s crashed on source %s: %s", source.kind, source.name, type(error).__name__)
+        raise SourceFormatError(
+            f"source {source.name!r} ({source.url}): the {source.kind} parser failed "
+            f"({type(error).__name__}); it looks like {_describe_safely(body, content_type)}"
+        ) from error
+    return [links.vet_link(notice, source.url, trusted_hosts) for notice in notices]
+
+
+def _describe_safely(body: bytes, content_type: str | None) -> str:
+    """`describe_body`, or a byte count when even describing the body fails."""
+    try:
+        return describe_body(body, content_type)
+    except Exception:  # noqa: BLE001 (a description must never replace the real error)
+        return f"{len(body)} bytes"

@@ -18,7 +18,16 @@ _BLOCK = "\x00B"  # paragraph break
 _LINE = "\x00L"  # line break
 _INDENT = "\x02"  # one level of list indentation, turned into two spaces at the end
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width characters, and bidi controls (embeddings, overrides, isolates, marks) that would let a
+# title read one way and say another ("Trojan Source"); both dropped like zero-width spaces.
+_ZERO_WIDTH = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069",
+    ),
+    None,
+)
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" +([.,;:!?)])")
 _MULTISPACE = re.compile(" {2,}")

@@ -17,6 +17,7 @@ import yaml
 from monitor.config.types import SourceConfig
 from monitor.model import Notice
 from monitor.sources import SourceFormatError, decode_text
+from monitor.sources.yamlload import YamlLimitError, load_bounded
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,14 @@ def load_spec(body: bytes, where: str, content_type: str | None = None) -> dict[
     """Decode a JSON or YAML spec; raises SourceFormatError saying what is wrong with it."""
     text = decode_text(body, content_type)
     try:
-        loaded = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        loaded = json.loads(text) if text.lstrip().startswith("{") else load_bounded(text)
+    except YamlLimitError as error:
+        raise SourceFormatError(
+            f"{where}: the YAML spec is refused: {error} (a real spec is far smaller; "
+            "is the URL the raw spec, and is the file intact?)"
+        ) from None
+    except RecursionError:
+        raise SourceFormatError(f"{where}: the JSON spec is nested too deeply to read") from None
     except (ValueError, yaml.YAMLError) as error:
         reason = str(error).splitlines()[0]
         raise SourceFormatError(

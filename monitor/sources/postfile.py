@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from monitor.errors import UserError
+from monitor.errors import NotANoticeError, UserError
 from monitor.model import Notice
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -25,9 +25,13 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SIMPLE_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
 
 
-def read_post(path: Path) -> Notice:
+def read_post(path: Path, *, require_front_matter: bool = False) -> Notice:
     """Read one post. Raises UserError naming the file and the problem (unreadable, not UTF-8,
-    front matter not closed or not a mapping, no title)."""
+    front matter not closed or not a mapping, no title).
+
+    With `require_front_matter` (`rules test`), a file without front matter naming a `title` is
+    not a notice: NotANoticeError (exit 2), so a README or a rules file is never classified.
+    """
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -37,6 +41,12 @@ def read_post(path: Path) -> Notice:
     except UnicodeDecodeError as error:
         raise UserError(f"{path}: not UTF-8 text (byte {error.start}); save the post as UTF-8") from error
     meta, body = _split(path, content)
+    if require_front_matter and not _text(meta.get("title")):
+        raise NotANoticeError(
+            f"{path}: not a notice file: it has no front matter with a title; a notice starts with "
+            "'---', 'title: ...', '---' and then the text (like the posts of Skatteetaten's "
+            "nyheter-og-driftsvarsler page); nothing was classified"
+        )
     title = _text(meta.get("title")) or _heading(body) or _slug(path)
     tags = _tags(meta.get("tags"))
     published = _date_value(meta.get("date")) or _file_date(path.name)

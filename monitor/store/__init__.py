@@ -1,7 +1,10 @@
 """The only package that talks SQL. One module per area, each with its own migration set.
 
 `open_db(path)` opens (creating) the database in WAL mode with a busy timeout, so the CLI can
-read while the daemon writes, and applies every pending migration of every area.
+read while the daemon writes, and applies every pending migration of every area, all in one
+write transaction: two daemons starting on a new database take turns, the second finds the
+schema done. A new database is created 0600 in a 0700 folder; `open_db(path, writable=False)`
+opens read-only and writes nothing (see `monitor.store.files`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
+
+from monitor.store import files
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -29,29 +34,25 @@ def open_db(path: Path | str, *, writable: bool = True) -> sqlite_utils.Database
     """Open the SQLite database at `path` (":memory:" allowed), migrated to the current schema.
 
     Raises UserError naming the path and how to fix it when the directory cannot be created, the
-    file cannot be opened (or, with `writable`, cannot be written), is not a SQLite database, or has
-    a newer schema. Without `writable` a read-only file is fine for reading.
+    file cannot be opened (or, with `writable`, cannot be written), is not a SQLite database, is
+    damaged, or has a newer schema. Without `writable` the file is opened read-only and never
+    written (it must exist and have the current schema).
     """
     from monitor.errors import UserError
 
-    if str(path) != ":memory:":
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(
-                f"cannot create the database directory {Path(path).parent}: {error.strerror} "
-                "(set settings.state_dir in rules.yaml to a writable directory)"
-            ) from None
+    memory = str(path) == ":memory:"
+    if not memory:
+        files.remember(path)
         if writable:
+            files.make_private_folder(Path(path).parent)
             _require_writable(Path(path))
+            files.create_private_file(Path(path))
     try:
-        return _open_migrated(path)
+        return _open_migrated(path) if writable or memory else _open_read_only(path)
+    except UserError:
+        raise
     except sqlite3.DatabaseError as error:
-        raise UserError(
-            f"cannot use the database {path}: {error} (check that it is a driftsvarsel database the "
-            "service user can write, e.g. not a directory or a damaged file; restore a backup made with "
-            "`driftsvarsel backup` if it is damaged)"
-        ) from None
+        raise files.explain(error, path) from None
 
 
 def _require_writable(path: Path) -> None:
@@ -75,9 +76,37 @@ def _open_migrated(path: Path | str) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
-    for migrations in sets:
-        migrations.apply(db)
+    if _pending(db, sets):
+        # One write transaction for every set: a second process starting at the same moment waits
+        # for the lock (busy_timeout), then finds nothing pending instead of "table already exists".
+        with write_transaction(db):
+            for migrations in sets:
+                migrations.apply(db)
     return db
+
+
+def _open_read_only(path: Path | str) -> sqlite_utils.Database:
+    """The database opened `mode=ro`; raises UserError when its schema is not current."""
+    from monitor.errors import UserError
+
+    if not Path(path).is_file():
+        raise UserError(f"no database at {path} (the daemon, or `driftsvarsel poll --once`, creates it)")
+    db = sqlite_utils.Database(files.connect_read_only(path))
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    sets = _migration_sets()
+    _check_ours(db, path, sets)
+    if _pending(db, sets):
+        raise UserError(
+            f"the database {path} has an older schema: let the daemon (or `driftsvarsel poll --once`, "
+            "as the service user) upgrade it first; read commands never write to it"
+        )
+    return db
+
+
+def _pending(db: sqlite_utils.Database, sets: list[Migrations]) -> bool:
+    if not db[Migrations.migrations_table].exists():
+        return True
+    return any(migrations.pending(db) for migrations in sets)
 
 
 def _check_ours(db: sqlite_utils.Database, path: Path | str, sets: list[Migrations]) -> None:
