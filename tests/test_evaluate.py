@@ -112,3 +112,12 @@ def test_eval_first_sight_log_needs_a_batch_name(tmp_path: Path) -> None:
         == "Error: --first-sight-log needs --batch NAME (a name without '|', e.g. batch1)"
     )
     assert not (tmp_path / "log.md").exists()
+
+
+def test_append_first_sight_puts_the_row_after_the_table_before_the_notes(tmp_path: Path) -> None:
+    from monitor.cli.firstsight import HEADER, append_first_sight
+
+    log = tmp_path / "FIRST_SIGHT.md"
+    log.write_text(HEADER + "| b1 | x |\n\n## Notes\n\n- b1: hand note\n", encoding="utf-8")
+    append_first_sight(log, "b2", "| b2 | y |\n")
+    assert log.read_text(encoding="utf-8").endswith("| b1 | x |\n| b2 | y |\n\n## Notes\n\n- b1: hand note\n")

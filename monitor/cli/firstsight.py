@@ -1,7 +1,7 @@
 """The first-sight log: one committed line per blind batch, scored before the classifier saw it.
 
 `first_sight_entry(report, batch, commit, today)` turns an `EvalReport` into one markdown table row;
-`append_first_sight(log, row)` adds it to the log (creating the file with its header), and refuses a
+`append_first_sight(log, row)` adds it after the log's last row (creating the file with its header), and refuses a
 batch that is already logged: a batch's first sight happens once, later runs are not first sight.
 """
 
@@ -74,9 +74,21 @@ def append_first_sight(log: Path, batch: str, row: str) -> None:
         text += "\n"
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(text + row, encoding="utf-8")
+        log.write_text(_after_last_row(text, row), encoding="utf-8")
     except OSError as error:
         raise UserError(f"{log}: cannot write the first-sight log: {error.strerror or error}") from error
+
+
+def _after_last_row(text: str, row: str) -> str:
+    """`text` with `row` after the first table's last row (hand-written notes below it stay below)."""
+    lines = text.splitlines(keepends=True)
+    separator = next((index for index, line in enumerate(lines) if line.startswith("|---")), None)
+    if separator is None:
+        return text + row
+    end = separator + 1
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return "".join(lines[:end]) + row + "".join(lines[end:])
 
 
 def classifier_commit(repo: Path) -> str:
