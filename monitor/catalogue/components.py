@@ -31,6 +31,8 @@ COMPONENT_APIS: dict[str, tuple[str, ...]] = {
     "Summert skattegrunnlag v2": ("summertskattegrunnlag",),
     "Beregnet skatt": ("beregnetskatt",),
     "Formuesgrunnlag for eiendomsskatt": ("formuesgrunnlageiendomsskatt",),
+    "Formuesgrunnlag for eigedomsskatt API": ("formuesgrunnlageiendomsskatt",),
+    "Formuesgrunnlag for eigedomsskatt": ("formuesgrunnlageiendomsskatt",),
     "Delingstjenester": ALL,
     "Delingstjenestene": ALL,
     "Alle delingstjenester": ALL,

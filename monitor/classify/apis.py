@@ -33,6 +33,11 @@ _AFFECTED = re.compile(
     r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:\s*(.+)$",
     re.IGNORECASE | re.MULTILINE,
 )
+# The label of that line is structure, not a mention of "tjenester" (which would mean every API).
+_AFFECTED_LABEL = re.compile(
+    r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
 _URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")
 
@@ -92,7 +97,7 @@ def find_apis(
     tagged = vocabulary.first("other_api_terms", tag_text)
     if tagged is not None:
         return (), f"apis: tagged with another service ('{tagged.group(0)}')"
-    service = vocabulary.first("service_terms", _URL_PATH.sub(r"\1", text))
+    service = vocabulary.first("service_terms", _AFFECTED_LABEL.sub("", _URL_PATH.sub(r"\1", text)))
     if service is not None:
         return (ALL_APIS,), f"apis: unnamed services or shared dependency '{service.group(0)}' → all"
     if category in INCIDENTS:

@@ -66,7 +66,10 @@ _STAGES: dict[Stage, tuple[str, ...]] = {
 _LABEL = "|".join(term for terms in _STAGES.values() for term in terms)
 # "Løst - text", "Løst – text", "Løst (22.05.2024 kl. 12:30): text", "Løst: text" at a sentence start.
 _UPDATE = re.compile(rf"^\s*({_LABEL})\s*(?:[-–:]\s|\(\d)", re.IGNORECASE)
-_SCHEDULE_LINE = re.compile(r"^\s*planlag[td]\s*:\s*fra\b", re.IGNORECASE)  # the head's window line
+# The head's window line: "Planlagt: fra ...", "Planlagt: tirsdag 21. april kl. 17:00–19:30".
+_SCHEDULE_LINE = re.compile(
+    r"^\s*planlag[td]\s*:\s*(?:fra|frå|\d|(?:man|tirs|tys|ons|tors|fre|lør|laur|søn|sun)dag)\b", re.IGNORECASE
+)
 # A status-page update's own time stamp on a line of its own: "12. nov 2025, 08:05 CET".
 STAMP_LINE = re.compile(
     r"^\s*\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4},?\s+\d{1,2}[:.]\d{2}\s*(?:CES?T|UTC|GMT)?\s*$", re.IGNORECASE

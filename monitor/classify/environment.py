@@ -1,6 +1,7 @@
 """Test, production, both, or unspecified (GUIDE.md "environment").
 
-A sentence that says an environment is not affected ("Produksjonsmiljøet er ikke berørt") or
+A sentence that says an environment is not affected ("Produksjonsmiljøet er ikke berørt",
+"Produksjon går som normalt") or
 only announces a later notice ("Det vil komme nytt varsel når api'et er oppdatert i test og
 produksjon") does not count.
 """
@@ -14,8 +15,11 @@ from monitor.classify.vocab import Vocabulary
 from monitor.model import Environment
 
 _AFFECTED = r"(?:berørt|berøres|berørast|påvirket|påvirkes|påverka|påverkast|råka|råkast|omfattet|omfatta)"
+# "Produksjon går som normalt": the environment named works as always, so it is not in scope.
 _NOT_AFFECTED = re.compile(
-    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b", re.IGNORECASE
+    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
+    r"|\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer)\s+(?:\w+\s+)?(?:som\s+)?(?:normalt|vanlig|vanleg)\b",
+    re.IGNORECASE,
 )
 # "Alle API-er i AT blir berørt, produksjon berøres ikke": the clause says it, not the whole sentence.
 _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)

@@ -1,8 +1,9 @@
 """The first-sight log: one committed line per blind batch, scored before the classifier saw it.
 
 `first_sight_entry(report, batch, commit, today)` turns an `EvalReport` into one markdown table row;
-`append_first_sight(log, row)` adds it after the log's last row (creating the file with its header), and refuses a
-batch that is already logged: a batch's first sight happens once, later runs are not first sight.
+`append_first_sight(log, row)` adds it after the log's last row (creating the file with its header),
+and refuses a batch that is already logged: a batch's first sight happens once, later runs are not
+first sight.
 """
 
 from __future__ import annotations
