@@ -65,7 +65,11 @@ _STAGES: dict[Stage, tuple[str, ...]] = {
 }
 _LABEL = "|".join(term for terms in _STAGES.values() for term in terms)
 # "Løst - text", "Løst – text", "Løst (22.05.2024 kl. 12:30): text", "Løst: text" at a sentence start.
-_UPDATE = re.compile(rf"^\s*({_LABEL})\s*(?:[-–:]\s|\(\d)", re.IGNORECASE)
+# Also after the update's own stamp: "14.07.2026 06:55 – Forlenget: ...".
+_UPDATE = re.compile(
+    rf"^\s*(?:\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\s+(?:kl\.?\s*)?\d{{1,2}}[:.]\d{{2}}\s*[-–]\s*)?({_LABEL})\s*(?:[-–:]\s|:$|\(\d)",
+    re.IGNORECASE,
+)
 # The head's window line: "Planlagt: fra ...", "Planlagt: tirsdag 21. april kl. 17:00–19:30".
 _SCHEDULE_LINE = re.compile(
     r"^\s*planlag[td]\s*:\s*(?:fra|frå|\d|(?:man|tirs|tys|ons|tors|fre|lør|laur|søn|sun)dag)\b", re.IGNORECASE
@@ -116,6 +120,12 @@ def read_chain(prepared: Prepared) -> Chain | None:
         latest = tuple(sentence for sentence in body if not _HEAD.match(sentence.text))
     label = head or _label(body[starts[0]])
     return Chain(stage_of(label), label, latest, len(starts))
+
+
+def scheduled_update(text: str) -> bool:
+    """Whether `text` opens an update labelled with a schedule ("Planlagt: 14. juli kl. 06:00–07:00")."""
+    match = _UPDATE.match(text)
+    return match is not None and stage_of(match.group(1)) in ("scheduled", "changed")
 
 
 def _label(sentence: Sentence) -> str:

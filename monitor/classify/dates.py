@@ -53,7 +53,8 @@ _SCANNER = re.compile(
   | (?P<between>\bmellom\b)
   | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bsiden\b|\bsidan\b
         |\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
-  | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med))
+  | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med)
+        |\b(?:planlag[td]\s+)?til\s*:|\bslutt(?:tid\w*)?\s+(?:er|blir|vert)\b)
   | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b
         |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)

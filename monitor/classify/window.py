@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from monitor.classify.chain import STAMP_LINE, latest_update, read_chain, strip_label
+from monitor.classify.chain import STAMP_LINE, latest_update, read_chain, scheduled_update, strip_label
 from monitor.classify.dates import tokens
 from monitor.classify.fuzzy import CONTEXT_STEMS, misspelt
 from monitor.classify.period import Period, bounds, merge_times, parse_period
@@ -56,7 +56,7 @@ def _quality(period: Period) -> int | None:
 
 def _is_context(sentence: Sentence, vocabulary: Vocabulary) -> bool:
     text = strip_label(sentence.text)
-    if vocabulary.has("downtime_terms", text) or _CONTEXT.search(text):
+    if vocabulary.has("downtime_terms", text) or _CONTEXT.search(text) or scheduled_update(sentence.text):
         return True
     if sentence.in_title and _TITLE_HINT.search(text):
         return True
@@ -94,7 +94,8 @@ def _pick(
             time_only.append((sentence, period))
         ranked.append(((quality, 1 if sentence.in_title else 0, order), sentence, period))
     if not ranked:
-        return None
+        # "Tjenesten er fortsatt utilgjengelig. Ny forventet slutt er kl. 08:30.": only a new end.
+        return (sentences[ends[0][0]], ends[0][1], None) if ends else None
     (_, _, chosen), sentence, period = min(ranked, key=lambda item: item[0])
     # "Dette vil medføre en nedetid på ca 2 timer." completes the sentence before it.
     period.duration_minutes = max(period.duration_minutes, duration)
