@@ -14,7 +14,10 @@ from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Environment
 
-_AFFECTED = r"(?:berørt|berøres|berørast|påvirket|påvirkes|påverka|påverkast|råka|råkast|omfattet|omfatta)"
+_AFFECTED = (
+    r"(?:berørt|berøres|berørast|påvirket|påvirkes|påverka|påverkast|råka|råkast|ramma|rammet|ramt"
+    r"|omfattet|omfatta)"
+)
 # "Produksjon går som normalt": the environment named works as always, so it is not in scope.
 _NOT_AFFECTED = re.compile(
     rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
@@ -23,6 +26,10 @@ _NOT_AFFECTED = re.compile(
 )
 # "Alle API-er i AT blir berørt, produksjon berøres ikke": the clause says it, not the whole sentence.
 _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
+# "kjem i produksjon seinare i vår": production without a date is not yet in scope (GUIDE: a test
+# release is "both" when it names its production date).
+_LATER = re.compile(r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt)\b", re.I)
+_DIGIT = re.compile(r"\d")
 _LATER_NOTICE = re.compile(
     r"\bnytt\s+varsel\b|\bkommer\s+tilbake\s+med\b|\bvil\s+varsle\b|\bvarsle\s+på\s+nytt\b", re.IGNORECASE
 )
@@ -43,7 +50,7 @@ def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Enviro
             return "both", f"environment both: '{both.group(0)}'"
         if "test_terms" in groups:
             test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
-        if "prod_terms" in groups:
+        if "prod_terms" in groups and not (_LATER.search(text) and not _DIGIT.search(text)):
             prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
     if test and prod:
         return "both", f"environment both: '{test[0]}' and '{prod[0]}'"

@@ -88,6 +88,8 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
         elif kind == "extend" and not (period.start_day or period.start_time):
             # "forlenget til søndag 9. juni kl. 20:00": a new end, the start was announced before.
             state.mode, period.end_only = "end", True
+        elif kind == "extend":  # "startet kl. 10:00 ..., men er forlenget til kl. 16:00": the end
+            state.mode, state.between = "end", False
         elif kind == "between":
             state.between = True
         elif kind == "from" and _starts_new_period(period, state, toks, index):

@@ -24,7 +24,8 @@ from monitor.model import Window
 _CONTEXT = re.compile(
     r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b"
     r"|^planlag[td]\b|^(?:tidsrom|tidspunkt|tid|når|periode|dato|start|slutt|ferdig|forventet\s+ferdig)\s*:"
-    r"|^(?:fra|frå|siden|sidan)\s+kl|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b",
+    r"|^(?:fra|frå|siden|sidan)\s+kl|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b"
+    r"|\b(?:startet|starta|begynte|byrja)\s+(?:kl\.?\s*)?\d",  # "Outage startet 07:52": when it began
     re.IGNORECASE,
 )
 _TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d|\bklokk", re.IGNORECASE)
