@@ -15,7 +15,7 @@ from monitor.cli.evaluate import evaluate
 from monitor.cli.firstsight import missed_outages
 
 BLIND = Path(__file__).parent / "fixtures" / "blind"
-BATCHES = ("batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7")
+BATCHES = ("batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7", "batch8")
 TARGETS = {"category": 0.97, "apis": 0.95, "environment": 0.95, "window start": 0.90, "window end": 0.90}
 
 

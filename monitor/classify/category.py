@@ -28,7 +28,7 @@ from monitor.classify.vocab import Vocabulary
 from monitor.model import Category
 
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
-_INCOME_YEAR = re.compile(r"\b(?:inntektsår|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
+_INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
 _CLAUSE_REACH = 300
 _OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers\s+fungerer)\b", re.IGNORECASE)

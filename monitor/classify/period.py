@@ -49,6 +49,9 @@ class _State:
     closed: bool = False
 
 
+_SINCE = ("siden", "sidan")
+
+
 def _weekday_date(weekday: int, base: date) -> date:
     return base + timedelta(days=(weekday - base.weekday()) % 7)
 
@@ -69,7 +72,10 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
         if kind == "weekday" and token.weekday is not None:
             if _names_next_date(toks, index):
                 continue
-            kind, day = "date", _weekday_date(token.weekday, period.start_day or reference)
+            day = _weekday_date(token.weekday, period.start_day or reference)
+            if index > 0 and toks[index - 1].text.lower() in _SINCE and period.start_day is None:
+                day -= timedelta(days=7) if day > reference else timedelta(0)  # "siden mandag": the past one
+            kind = "date"
         if kind == "date" and day is not None:
             if not _take_date(period, state, day):
                 break
