@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor import fetch as fetching
+from monitor.catalogue.components import component_lookup
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
@@ -40,7 +41,7 @@ from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
 from monitor.store import events as event_store
 from monitor.store import notices as notice_store
-from monitor.store import open_db, outbox, write_transaction
+from monitor.store import open_db, outbox, overrides, write_transaction
 from monitor.store import selfcheck as selfcheck_store
 from monitor.store import sources as source_store
 from monitor.store import threads as thread_store
@@ -128,8 +129,13 @@ def poll_source(
         else {}
     )
     classifications = {
-        change.notice.notice_id: (
-            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary)
+        # An admin's correction (`driftsvarsel correct`) holds for every later version of the notice.
+        change.notice.notice_id: overrides.corrected_classification(
+            db,
+            notice_store.notice_key(change.notice),
+            docs[change.notice.notice_id].classification
+            if docs
+            else classify(change.notice, vocabulary, component_lookup(rules.components)),
         )
         for change in changes
     }

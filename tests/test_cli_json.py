@@ -102,6 +102,7 @@ def test_history_json_versions_and_diffs(world: World, capsys: pytest.CaptureFix
                 "key": FIRST_KEY,
                 "title": TITLE,
                 "removed_at": None,
+                "corrections": [],
                 "versions": [
                     {
                         "version": 1,

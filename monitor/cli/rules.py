@@ -102,6 +102,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
+    from monitor.catalogue.components import component_lookup
     from monitor.classify import classify, load_vocabulary
     from monitor.route.dryrun import dry_run, dry_run_json, dry_run_lines, parse_expect
     from monitor.sources.postfile import read_post
@@ -109,7 +110,8 @@ def _test(args: argparse.Namespace) -> int:
     expected = parse_expect(args.expect) if args.expect is not None else None
     notice = read_post(args.notice, require_front_matter=True)
     rules = load_rules(rules_path(args))
-    classification = classify(notice, load_vocabulary(rules.vocabulary or None))
+    lookup = component_lookup(rules.components)
+    classification = classify(notice, load_vocabulary(rules.vocabulary or None), lookup)
     run = dry_run(args.notice.name, notice, classification, rules, expected)
     if args.json:
         print_json(dry_run_json(run))

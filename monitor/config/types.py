@@ -152,4 +152,5 @@ class Rules:
     admin: tuple[ChannelConfig, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
-    components: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status-page component → APIs
+    #: Status-page component name → kommune API ids, beyond monitor/catalogue/components.py.
+    components: dict[str, tuple[str, ...]] = field(default_factory=dict)

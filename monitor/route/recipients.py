@@ -6,6 +6,9 @@ Routing rules:
 - `()` (only other APIs, or none): no kommune; the admin route gets it.
 - otherwise: every kommune whose APIs (from its rettighetspakker plus explicit `apis`) intersect.
   A kommune with `apis: ["*"]` gets every notice that concerns at least one kommune API.
+- Unsure classifications fail towards the reader: alerts go to the union of the candidate APIs
+  (`Classification.routed_apis`), an info notice that may be an incident passes category filters
+  as that incident, and the alert says so ("Usikker på hvilke API-er: ...").
 - Filters, first on the kommune, then on each channel: `categories` keeps only those categories;
   `environments` lists prod and/or test and drops only notices for the *other* environment, so
   a `[prod]` channel still gets notices for "both" and for an unspecified environment (most
@@ -26,6 +29,13 @@ from monitor.model import ALL_APIS, Alert, Category, Change, Classification, Env
 ADMIN_NUMBER = "admin"
 ADMIN_NAME = "Administrator"
 ALL_SERVICES_WHY = "Alle delingstjenester"
+CATEGORY_WORDS: dict[Category, str] = {
+    "downtime": "nedetid",
+    "error": "feil",
+    "resolved": "løst",
+    "api_change": "API-endring",
+    "info": "informasjon",
+}
 
 
 def route(change: Change, classification: Classification, rules: Rules) -> list[Alert]:
@@ -34,8 +44,11 @@ def route(change: Change, classification: Classification, rules: Rules) -> list[
     Keys are unique: "<source>:<notice_id>#v<version>|<kommune number or 'admin'>|<channel>".
     """
     alerts: list[Alert] = []
+    doubt = doubt_lines(classification)
     for kommune in rules.kommuner:
-        why = kommune_why(kommune, classification.apis)
+        why = kommune_why(kommune, classification.routed_apis)
+        if why:
+            why = (*why, *doubt)
         if not why or not passes(kommune.categories, kommune.environments, classification):
             continue
         for channel in kommune.channels:
@@ -64,12 +77,33 @@ def blocked_by(
     environments: frozenset[Environment] | None,
     classification: Classification,
 ) -> Literal["category", "environment"] | None:
-    """Which filter stops the classification ("category" or "environment"), or None if it passes."""
-    if categories is not None and classification.category not in categories:
+    """Which filter stops the classification ("category" or "environment"), or None if it passes.
+
+    A category filter lets through the classifier's alternative too (an info notice that may be an
+    incident), and an environment told by one short word passes: both fail towards the reader.
+    """
+    if categories is not None and not {classification.category, classification.alternative} & categories:
         return "category"
+    if "environment" in classification.unsure:
+        return None
     if environments is not None and classification.environment in ("prod", "test"):
         return None if classification.environment in environments else "environment"
     return None
+
+
+def doubt_lines(classification: Classification) -> tuple[str, ...]:
+    """What an alert says when the classifier is unsure (Norwegian, for kommune staff)."""
+    lines = []
+    if classification.api_candidates:
+        routed = classification.routed_apis
+        names = (
+            "alle API-er" if ALL_APIS in routed else " eller ".join(map(catalogue.api_display_name, routed))
+        )
+        lines.append(f"Usikker på hvilke API-er: sendt til alle som bruker {names}")
+    if classification.alternative is not None:
+        word = CATEGORY_WORDS[classification.alternative]
+        lines.append(f"Usikker på kategorien: kan være {word}, derfor sendt som det")
+    return tuple(lines)
 
 
 def kommune_api_reasons(kommune: KommuneConfig) -> dict[str, str]:

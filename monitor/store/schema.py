@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, digest, notices, outbox, probes, selfcheck, sources, threads
+from monitor.store import diffs, digest, notices, outbox, overrides, probes, selfcheck, sources, threads
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -15,4 +15,5 @@ MIGRATION_SETS: list[Migrations] = [
     threads.MIGRATIONS,
     selfcheck.MIGRATIONS,
     digest.MIGRATIONS,
+    overrides.MIGRATIONS,
 ]
