@@ -24,12 +24,12 @@ SOURCES = """\
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     from monitor.demo.localserver import LocalServer
 
     with LocalServer() as docs:
         sources = SOURCES.format(doc=docs.url(DOC_PATH), spec=docs.url(SPEC_PATH))
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         instance.docs = docs  # type: ignore[attr-defined]
         yield instance
         instance.close()
