@@ -1,0 +1,183 @@
+"""Mutation testing of the core modules with mutmut: how many small code changes the tests catch.
+
+    python bench/mutation.py                  # every mutant (about 20 min on 2 shared cores)
+    python bench/mutation.py --sample 40      # 40 random mutants per module (fixed seed)
+    python bench/mutation.py --report-only    # the table for the last run, from mutants/
+    python bench/mutation.py --write          # ... and put it into bench/RESULTS.md
+
+Which modules are mutated and which test files run is `[tool.mutmut]` in pyproject.toml; mutmut
+runs, for each mutant, only the tests that cover the mutated function. The run is niced and works in
+./mutants/ (a copy of the tree; never committed). Not part of CI's default run: it is slow.
+Survivors are written to mutants/survivors.diff for review; each one left over is listed in
+bench/RESULTS.md with why it is harmless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MUTANTS = REPO / "mutants"
+RESULTS = REPO / "bench" / "RESULTS.md"
+BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
+#: mutmut's exit codes per mutant (mutmut/stats.py): a failing test, a timeout, a crash or a type
+#: error means the change was caught; 0 means every test passed; 5/33 means no test covers it.
+KILLED = {1, 3, 24, -24, 152, 255, 36, -11, -9, 37}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+@dataclass
+class Score:
+    """Mutants of one module by outcome."""
+
+    killed: int = 0
+    survived: list[str] = field(default_factory=list)
+
+    @property
+    def mutants(self) -> int:
+        return self.killed + len(self.survived)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.killed / self.mutants if self.mutants else 0.0
+
+
+def mutmut(*args: str) -> int:
+    """Run mutmut from the repository root at the lowest CPU priority; its exit code."""
+    command = ["nice", "-n", "19", sys.executable, "-m", "mutmut", *args]
+    return subprocess.run(command, cwd=REPO, check=False).returncode
+
+
+def exit_codes() -> dict[str, int | None]:
+    """Mutant name → exit code of its test run (None: not run), from mutmut's .meta files."""
+    codes: dict[str, int | None] = {}
+    for meta in sorted((MUTANTS / "monitor").rglob("*.meta")):
+        codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+    return codes
+
+
+def module_of(name: str) -> str:
+    """"monitor.diff.x_diff__mutmut_4" → "monitor/diff.py"."""
+    dotted = re.sub(r"\.(x_|xǁ)[^.]*$", "", name)
+    return dotted.replace(".", "/") + ".py"
+
+
+def scores(codes: dict[str, int | None]) -> dict[str, Score]:
+    """Module → its score over the mutants that were run (not-run ones are left out)."""
+    table: dict[str, Score] = {}
+    for name, code in codes.items():
+        if code is None:
+            continue
+        score = table.setdefault(module_of(name), Score())
+        if code in KILLED:
+            score.killed += 1
+        elif code in SURVIVED or code in NO_TESTS:
+            score.survived.append(name)
+        else:
+            raise SystemExit(f"mutant {name}: unknown mutmut exit code {code}; see mutmut/stats.py")
+    return dict(sorted(table.items()))
+
+
+def sample(codes: dict[str, int | None], per_module: int, seed: int) -> list[str]:
+    """Up to `per_module` mutant names from each module, chosen with a fixed seed."""
+    by_module: dict[str, list[str]] = {}
+    for name in sorted(codes):
+        by_module.setdefault(module_of(name), []).append(name)
+    chooser = random.Random(seed)
+    return [
+        name
+        for names in by_module.values()
+        for name in chooser.sample(names, min(per_module, len(names)))
+    ]
+
+
+def markdown(table: dict[str, Score], note: str) -> str:
+    """The RESULTS.md block: date, how it was run, and one row per module."""
+    total = Score(sum(score.killed for score in table.values()))
+    total.survived = [name for score in table.values() for name in score.survived]
+    lines = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {note}.",
+        "",
+        "| module | mutants | killed | survived | score |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for module, score in [*table.items(), ("**all**", total)]:
+        lines.append(
+            f"| `{module}` | {score.mutants} | {score.killed} | {len(score.survived)} | {score.percent:.1f} % |"
+        )
+    return "\n".join(lines)
+
+
+def write_results(block: str) -> None:
+    """Replace the table between the markers in bench/RESULTS.md (under "Mutation testing")."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if BEGIN not in text:
+        text = text.rstrip("\n") + f"\n\n## Mutation testing\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    RESULTS.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}", encoding="utf-8")
+
+
+def write_survivors(table: dict[str, Score]) -> Path:
+    """Every survivor's diff (mutmut show) into mutants/survivors.diff, for review."""
+    path = MUTANTS / "survivors.diff"
+    with path.open("w", encoding="utf-8") as out:
+        for score in table.values():
+            for name in score.survived:
+                shown = subprocess.run(
+                    [sys.executable, "-m", "mutmut", "show", name],
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                out.write(shown.stdout + "\n")
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sample", type=int, metavar="N", help="run N random mutants per module")
+    parser.add_argument("--seed", type=int, default=18, help="the sample's seed (default 18)")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
+    parser.add_argument("--report-only", action="store_true", help="report the last run; run nothing")
+    parser.add_argument("--write", action="store_true", help="put the table into bench/RESULTS.md")
+    options = parser.parse_args()
+
+    note = "every mutant"
+    if not options.report_only:
+        if options.sample:
+            mutmut("run", "--max-children", str(options.children), "no-such-mutant")  # generate only
+            names = sample(exit_codes(), options.sample, options.seed)
+            note = f"a sample of up to {options.sample} mutants per module (seed {options.seed})"
+            mutmut("run", "--max-children", str(options.children), *names)
+        else:
+            mutmut("run", "--max-children", str(options.children))
+    codes = exit_codes()
+    if not codes:
+        print("no mutmut results in ./mutants: run without --report-only first", file=sys.stderr)
+        return 1
+    table = scores(codes)
+    outcomes = Counter("run" if code is not None else "not run" for code in codes.values())
+    block = markdown(table, f"{note}; {outcomes['run']} of {len(codes)} mutants run")
+    print(block)
+    print(f"\nsurvivors: {write_survivors(table)}")
+    if options.write:
+        write_results(block)
+        print(f"written to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
