@@ -1,7 +1,7 @@
 """Mutation testing of the core modules with mutmut: how many small code changes the tests catch.
 
-    python bench/mutation.py                  # every mutant (about 20 min on 2 shared cores)
-    python bench/mutation.py --sample 40      # 40 random mutants per module (fixed seed)
+    python bench/mutation.py                  # every mutant (hours on 2 shared cores: config is big)
+    python bench/mutation.py --sample 40      # every mutant of the core modules, 40 per config module
     python bench/mutation.py --report-only    # the table for the last run, from mutants/
     python bench/mutation.py --write          # ... and put it into bench/RESULTS.md
 
@@ -15,6 +15,7 @@ bench/RESULTS.md with why it is harmless.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import random
@@ -68,7 +69,7 @@ def exit_codes() -> dict[str, int | None]:
 
 
 def module_of(name: str) -> str:
-    """"monitor.diff.x_diff__mutmut_4" → "monitor/diff.py"."""
+    """ "monitor.diff.x_diff__mutmut_4" → "monitor/diff.py"."""
     dotted = re.sub(r"\.(x_|xǁ)[^.]*$", "", name)
     return dotted.replace(".", "/") + ".py"
 
@@ -89,17 +90,18 @@ def scores(codes: dict[str, int | None]) -> dict[str, Score]:
     return dict(sorted(table.items()))
 
 
-def sample(codes: dict[str, int | None], per_module: int, seed: int) -> list[str]:
-    """Up to `per_module` mutant names from each module, chosen with a fixed seed."""
+def sample(codes: dict[str, int | None], per_module: int, seed: int, pattern: str) -> list[str]:
+    """Every mutant of the modules that do not match the glob `pattern`, and up to `per_module`
+    mutants of each module that does, chosen with a fixed seed."""
     by_module: dict[str, list[str]] = {}
     for name in sorted(codes):
         by_module.setdefault(module_of(name), []).append(name)
     chooser = random.Random(seed)
-    return [
-        name
-        for names in by_module.values()
-        for name in chooser.sample(names, min(per_module, len(names)))
-    ]
+    chosen: list[str] = []
+    for module, names in by_module.items():
+        sampled = fnmatch.fnmatch(module, pattern) and len(names) > per_module
+        chosen += chooser.sample(names, per_module) if sampled else names
+    return chosen
 
 
 def markdown(table: dict[str, Score], note: str) -> str:
@@ -114,7 +116,8 @@ def markdown(table: dict[str, Score], note: str) -> str:
     ]
     for module, score in [*table.items(), ("**all**", total)]:
         lines.append(
-            f"| `{module}` | {score.mutants} | {score.killed} | {len(score.survived)} | {score.percent:.1f} % |"
+            f"| `{module}` | {score.mutants} | {score.killed} | {len(score.survived)} "
+            f"| {score.percent:.1f} % |"
         )
     return "\n".join(lines)
 
@@ -148,7 +151,10 @@ def write_survivors(table: dict[str, Score]) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--sample", type=int, metavar="N", help="run N random mutants per module")
+    parser.add_argument("--sample", type=int, metavar="N", help="run N random mutants per sampled module")
+    parser.add_argument(
+        "--sample-glob", default="monitor/config/*", help="modules to sample (default monitor/config/*)"
+    )
     parser.add_argument("--seed", type=int, default=18, help="the sample's seed (default 18)")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
     parser.add_argument("--report-only", action="store_true", help="report the last run; run nothing")
@@ -159,8 +165,11 @@ def main() -> int:
     if not options.report_only:
         if options.sample:
             mutmut("run", "--max-children", str(options.children), "no-such-mutant")  # generate only
-            names = sample(exit_codes(), options.sample, options.seed)
-            note = f"a sample of up to {options.sample} mutants per module (seed {options.seed})"
+            names = sample(exit_codes(), options.sample, options.seed, options.sample_glob)
+            note = (
+                f"every mutant, except {options.sample} random ones (seed {options.seed}) "
+                f"per module matching {options.sample_glob}"
+            )
             mutmut("run", "--max-children", str(options.children), *names)
         else:
             mutmut("run", "--max-children", str(options.children))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from delivery_samples import make_alert
 
-from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert
+from monitor.deliver.render import BODY_MAX_CHARS, message_id_for, render_admin, render_alert
 from monitor.model import Window
 
 
@@ -110,3 +110,25 @@ def test_render_admin_builds_plain_operator_message() -> None:
     assert message.body == "HTTP 503 siden 10:00"
     assert message.fields == () and message.link is None
     assert message.message_id == render_admin("annet", "annet", "admin:source:x").message_id
+
+
+def test_render_admin_footer_and_message_id() -> None:
+    message = render_admin("Kilden feiler", "HTTP 503", "admin:source:x")
+    assert message.footer == "Driftsmelding fra driftsvarsel-monitor til administratorene."
+    assert message.message_id == message_id_for("admin:source:x")
+    assert message.message_id != render_admin("Kilden feiler", "HTTP 503", "admin:source:y").message_id
+
+
+def test_render_alert_edit_summary_without_title_change_or_previous() -> None:
+    same_title = render_alert(
+        make_alert(kind="edited", previous_title="Nedetid på tjenester 23.04", version=2)
+    )
+    assert dict(same_title.fields)["Endring"] == "Teksten er endret (tittelen er den samme)"
+    unknown = render_alert(make_alert(kind="edited", version=2))
+    assert dict(unknown.fields)["Endring"] == "Varselet er endret"
+
+
+def test_render_alert_edit_summary_caps_a_long_title_change_at_500_characters() -> None:
+    alert = make_alert(kind="edited", title="Ny " + "x" * 600, previous_title="Gammel", version=2)
+    summary = dict(render_alert(alert).fields)["Endring"]
+    assert len(summary) == 500 and summary.startswith("Tittel: «Gammel» → «Ny xxx")
