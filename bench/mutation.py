@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -163,6 +164,7 @@ def main() -> int:
 
     note = "every mutant"
     if not options.report_only:
+        shutil.rmtree(MUTANTS, ignore_errors=True)  # a fresh copy of the code and tests, fresh coverage
         if options.sample:
             mutmut("run", "--max-children", str(options.children), "no-such-mutant")  # generate only
             names = sample(exit_codes(), options.sample, options.seed, options.sample_glob)
