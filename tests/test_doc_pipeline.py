@@ -81,11 +81,13 @@ def test_doc_and_spec_changes_reach_only_the_kommuner_using_that_api(world: Worl
         json.loads(row[0])
         for row in world.db.execute("SELECT message FROM outbox WHERE notice_key LIKE 'spec-ssg:%'")
     ]
+    assert len(bodies) == 3
     assert all("BRYTENDE" in body["body"] and "stadie" in body["body"] for body in bodies)
     doc_bodies = [
         json.loads(row[0])
         for row in world.db.execute("SELECT message FROM outbox WHERE notice_key LIKE 'doc-inntekt:%'")
     ]
+    assert len(doc_bodies) == 3
     assert all("+ " in body["body"] and "tilOgMed" in body["body"] for body in doc_bodies)
     assert len(doc_bodies[0]["body"]) < 3000, "the alert carries the diff, not the whole page"
 
