@@ -1,0 +1,120 @@
+"""rules.yaml values checked in-process, each accepted or refused with its exact message: listen
+addresses, the Slack API URL, the vocabulary section, the summary line and the default path."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor.config.load import check_rules, default_rules_path, load_rules, summarize
+
+ADMIN_ONLY = """\
+settings:
+  smtp: {host: 127.0.0.1, port: 2525, security: none, sender: driftsvarsel@localhost}
+admin:
+  - {name: drift, kind: email, to: [drift@example.no]}
+"""
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def _setting(tmp_path: Path, line: str) -> Path:
+    return _write(tmp_path, ADMIN_ONLY.replace("settings:\n", f"settings:\n  {line}\n"))
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:9464", "[::1]:9464", "127.0.0.1:0", "localhost:65535"])
+def test_metrics_listen_accepts_host_and_port(tmp_path: Path, listen: str) -> None:
+    rules = load_rules(_setting(tmp_path, f"metrics_listen: '{listen}'"), environ={})
+    assert rules.settings.metrics_listen == listen
+
+
+@pytest.mark.parametrize(
+    "listen",
+    ["9464", ":9464", "127.0.0.1:", "127.0.0.1:http", "127.0.0.1:65536", "[::1:9464", "::1]:9464", "[]:9464"],
+)
+def test_metrics_listen_refuses_what_is_not_host_and_port(tmp_path: Path, listen: str) -> None:
+    path = _setting(tmp_path, f"metrics_listen: '{listen}'")
+    assert check_rules(path, environ={}) == [
+        f"{path}:2: settings.metrics_listen: '{listen}' is not host:port (for example 127.0.0.1:9464)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("https://slack.example/api", "https://slack.example/api/"),
+        ("https://slack.example/api//", "https://slack.example/api/"),
+        ("http://127.0.0.1:8080/api/", "http://127.0.0.1:8080/api/"),
+    ],
+)
+def test_slack_api_url_ends_in_one_slash(tmp_path: Path, url: str, stored: str) -> None:
+    rules = load_rules(_setting(tmp_path, f"slack_api_url: '{url}'"), environ={})
+    assert rules.settings.slack_api_url == stored
+
+
+def test_vocabulary_terms_are_read_as_lists_or_single_terms(tmp_path: Path) -> None:
+    text = (
+        ADMIN_ONLY
+        + "vocabulary:\n  error_terms: brannalarm\n  downtime_terms:\n    - stans\n    - driftsstans\n"
+    )
+    rules = load_rules(_write(tmp_path, text), environ={})
+    assert rules.vocabulary == {"error_terms": ("brannalarm",), "downtime_terms": ("stans", "driftsstans")}
+
+
+def test_vocabulary_problems_name_the_line_of_the_term(tmp_path: Path) -> None:
+    text = ADMIN_ONLY + "vocabulary:\n  downtime_terms:\n    - stans\n    - 're:('\n  eror_terms: [x]\n"
+    path = _write(tmp_path, text)
+    problems = check_rules(path, environ={})
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(
+        f"{path}:8: vocabulary.downtime_terms[1]: bad term 're:(': missing ), unterminated subpattern"
+    )
+    assert problems[1].startswith(
+        f"{path}:9: vocabulary.eror_terms: unknown group 'eror_terms' (known groups:"
+    )
+    assert problems[1].endswith("did you mean 'error_terms'?")
+
+
+def test_vocabulary_empty_term_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, ADMIN_ONLY + "vocabulary:\n  error_terms:\n    - brannalarm\n    - ''\n")
+    assert check_rules(path, environ={}) == [
+        f"{path}:8: vocabulary.error_terms[1]: expected a text value, found ''"
+    ]
+
+
+def test_summarize_counts_with_singular_and_plural(tmp_path: Path) -> None:
+    shipped = load_rules(REPO / "rules.yaml", environ={})
+    assert summarize(shipped) == "3 kommuner, 5 channels, 1 admin channel, 9 sources"
+    oslo = "kommuner:\n  - {kommunenummer: '0301', navn: Oslo, rettighetspakker: [kommuneForeldrebetaling],\n"
+    feed = "  - {name: feed%d, kind: atom, url: 'https://example.no/%d.xml'}\n"
+    one = (
+        ADMIN_ONLY
+        + "sources:\n"
+        + feed % (1, 1)
+        + oslo
+        + "     channels: [{name: a, kind: email, to: [a@example.no]}]}\n"
+    )
+    assert summarize(load_rules(_write(tmp_path, one), environ={})) == (
+        "1 kommune, 1 channel, 1 admin channel, 1 source"
+    )
+    two = ADMIN_ONLY.split("admin:")[0] + "sources:\n" + feed % (1, 1) + feed % (2, 2) + oslo
+    two += "     channels: [{name: a, kind: email, to: [a@example.no]},\n"
+    two += "                {name: b, kind: email, to: [b@example.no]}]}\n"
+    assert summarize(load_rules(_write(tmp_path, two), environ={})) == (
+        "1 kommune, 2 channels, 0 admin channels, 2 sources"
+    )
+
+
+def test_default_rules_path_prefers_a_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert default_rules_path({}) == Path("/etc/driftsvarsel/rules.yaml")
+    (tmp_path / "rules.yaml").write_text(ADMIN_ONLY, encoding="utf-8")
+    assert default_rules_path({}) == Path("rules.yaml")
+    assert default_rules_path({"DRIFTSVARSEL_RULES": "/srv/r.yaml"}) == Path("/srv/r.yaml")
