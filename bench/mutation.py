@@ -2,7 +2,8 @@
 
     python bench/mutation.py                  # every mutant (hours on 2 shared cores: config is big)
     python bench/mutation.py --sample 40      # every mutant of the core modules, 40 per config module
-    python bench/mutation.py --report-only    # the table for the last run, from mutants/
+    python bench/mutation.py --only 'monitor/config/*' --sample 40   # just those modules again
+    python bench/mutation.py --report-only    # the table of the last runs (.mutation-results.json)
     python bench/mutation.py --write          # ... and put it into bench/RESULTS.md
 
 Which modules are mutated and which test files run is `[tool.mutmut]` in pyproject.toml; mutmut
@@ -23,7 +24,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 MUTANTS = REPO / "mutants"
 RESULTS = REPO / "bench" / "RESULTS.md"
+#: The last results per module, kept across runs (a run of some modules keeps the others' results).
+CACHE = REPO / ".mutation-results.json"
 BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 #: mutmut's exit codes per mutant (mutmut/stats.py): a failing test, a timeout, a crash or a type
 #: error means the change was caught; 0 means every test passed; 5/33 means no test covers it.
@@ -105,21 +107,23 @@ def sample(codes: dict[str, int | None], per_module: int, seed: int, pattern: st
     return chosen
 
 
-def markdown(table: dict[str, Score], note: str) -> str:
-    """The RESULTS.md block: date, how it was run, and one row per module."""
+def markdown(table: dict[str, Score], runs: dict[str, dict[str, object]]) -> str:
+    """The RESULTS.md block: one row per module with its score, when it was run and how."""
     total = Score(sum(score.killed for score in table.values()))
     total.survived = [name for score in table.values() for name in score.survived]
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {note}.",
-        "",
-        "| module | mutants | killed | survived | score |",
-        "|---|---:|---:|---:|---:|",
+        "| module | mutants | killed | survived | score | run | mutants chosen |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
-    for module, score in [*table.items(), ("**all**", total)]:
+    for module, score in table.items():
+        runs_of = runs[module]
         lines.append(
             f"| `{module}` | {score.mutants} | {score.killed} | {len(score.survived)} "
-            f"| {score.percent:.1f} % |"
+            f"| {score.percent:.1f} % | {runs_of['run']} | {runs_of['how']} |"
         )
+    lines.append(
+        f"| **all** | {total.mutants} | {total.killed} | {len(total.survived)} | {total.percent:.1f} % | | |"
+    )
     return "\n".join(lines)
 
 
@@ -150,38 +154,71 @@ def write_survivors(table: dict[str, Score]) -> Path:
     return path
 
 
+def load_cache() -> dict[str, dict[str, object]]:
+    """Module → {"run": date, "how": how its mutants were chosen, "codes": {name: exit code}}."""
+    return json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
+
+
+def update_cache(codes: dict[str, int | None], modules: set[str], how: str) -> dict[str, dict[str, object]]:
+    """Replace the cached results of `modules` by this run's (other modules keep their last run)."""
+    cache = load_cache()
+    today = f"{datetime.now(UTC):%Y-%m-%d}"
+    for module in modules:
+        run = {name: code for name, code in codes.items() if module_of(name) == module and code is not None}
+        cache[module] = {"run": today, "how": how, "codes": run}
+    CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
+    return cache
+
+
+def run(options: argparse.Namespace) -> set[str]:
+    """Generate every mutant, run the chosen ones; the modules that were run."""
+    shutil.rmtree(MUTANTS, ignore_errors=True)  # a fresh copy of the code and tests, fresh coverage
+    children = ["--max-children", str(options.children)]
+    subprocess.run(  # generates mutants/ and the coverage map, then finds no such mutant to run
+        ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", *children, "no-such-mutant"],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    every = exit_codes()
+    chosen = {name: code for name, code in every.items() if fnmatch.fnmatch(module_of(name), options.only)}
+    names = (
+        sample(chosen, options.sample, options.seed, options.sample_glob) if options.sample else list(chosen)
+    )
+    if names:
+        mutmut("run", *children, *names)
+    return {module_of(name) for name in names}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--only", default="*", metavar="GLOB", help="modules to run, e.g. 'monitor/config/*'")
     parser.add_argument("--sample", type=int, metavar="N", help="run N random mutants per sampled module")
     parser.add_argument(
         "--sample-glob", default="monitor/config/*", help="modules to sample (default monitor/config/*)"
     )
     parser.add_argument("--seed", type=int, default=18, help="the sample's seed (default 18)")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
-    parser.add_argument("--report-only", action="store_true", help="report the last run; run nothing")
+    parser.add_argument("--report-only", action="store_true", help="report the last runs; run nothing")
     parser.add_argument("--write", action="store_true", help="put the table into bench/RESULTS.md")
     options = parser.parse_args()
 
-    note = "every mutant"
-    if not options.report_only:
-        shutil.rmtree(MUTANTS, ignore_errors=True)  # a fresh copy of the code and tests, fresh coverage
+    if options.report_only:
+        cache = load_cache()
+    else:
+        modules = run(options)
+        how = "all"
         if options.sample:
-            mutmut("run", "--max-children", str(options.children), "no-such-mutant")  # generate only
-            names = sample(exit_codes(), options.sample, options.seed, options.sample_glob)
-            note = (
-                f"every mutant, except {options.sample} random ones (seed {options.seed}) "
-                f"per module matching {options.sample_glob}"
-            )
-            mutmut("run", "--max-children", str(options.children), *names)
-        else:
-            mutmut("run", "--max-children", str(options.children))
-    codes = exit_codes()
-    if not codes:
-        print("no mutmut results in ./mutants: run without --report-only first", file=sys.stderr)
+            how = f"sample of {options.sample} (seed {options.seed})"
+        cache = update_cache(exit_codes(), modules, how)
+    if not cache:
+        print("no results yet: run without --report-only first", file=sys.stderr)
         return 1
-    table = scores(codes)
-    outcomes = Counter("run" if code is not None else "not run" for code in codes.values())
-    block = markdown(table, f"{note}; {outcomes['run']} of {len(codes)} mutants run")
+    table: dict[str, Score] = {}
+    for module, entry in sorted(cache.items()):
+        codes: dict[str, int | None] = entry["codes"]  # type: ignore[assignment]
+        table[module] = scores(codes).get(module, Score())
+    block = markdown(table, {module: entry for module, entry in cache.items()})
     print(block)
     print(f"\nsurvivors: {write_survivors(table)}")
     if options.write:

@@ -291,3 +291,14 @@ def test_route_why_for_a_kommune_with_every_api() -> None:
         "Beregnet skatt API (alle API-er (apis: '*' i regelfila))",
         "Inntekt API (alle API-er (apis: '*' i regelfila))",
     )
+
+
+def test_route_every_admin_channel_gets_what_no_kommune_got() -> None:
+    # Two admin channels without categories both get it (the second once missed it: the first
+    # admin alert counted as a kommune alert), each after its own environment filter.
+    admin = (_email("prod-drift", environments=frozenset({"prod"})), _email("alt"))
+    rules = _rules(admin=admin)
+    test_only = route(_change(), _classification((), environment="test"), rules)
+    assert _targets(test_only) == [("admin", "alt")]
+    prod = route(_change(), _classification((), environment="prod"), rules)
+    assert _targets(prod) == [("admin", "prod-drift"), ("admin", "alt")]
