@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config.load import check_rules, default_rules_path, load_rules, summarize
+from monitor.config.types import MaskinportenSettings, ProbeSettings
 
 ADMIN_ONLY = """\
 settings:
@@ -118,3 +119,76 @@ def test_default_rules_path_prefers_a_local_file(tmp_path: Path, monkeypatch: py
     (tmp_path / "rules.yaml").write_text(ADMIN_ONLY, encoding="utf-8")
     assert default_rules_path({}) == Path("rules.yaml")
     assert default_rules_path({"DRIFTSVARSEL_RULES": "/srv/r.yaml"}) == Path("/srv/r.yaml")
+
+
+PROBES = """\
+probes:
+  enabled: false
+  interval_seconds: 120
+  jitter_seconds: 10
+  timeout_seconds: 7.5
+  failure_threshold: 4
+  success_threshold: 100
+  keep_days: 90
+  environments: [test, prod]
+  test_paths: {inntekt: /v1/syntetisk/inntekter}
+  cert_warning_days: [7, 30]
+  maskinporten:
+    enabled: true
+    client_id: abc-123
+    issuer: https://maskinporten.example/
+    kid: nokkel-1
+    key_credential: mp-key.pem
+    certificate_credential: mp-cert.pem
+"""
+
+
+def test_probes_every_key_is_read(tmp_path: Path) -> None:
+    probes = load_rules(_write(tmp_path, ADMIN_ONLY + PROBES), environ={}).probes
+    assert probes == ProbeSettings(
+        enabled=False,
+        interval_seconds=120,
+        jitter_seconds=10,
+        timeout_seconds=7.5,
+        failure_threshold=4,
+        success_threshold=100,
+        environments=("prod", "test"),
+        test_paths={"inntekt": "v1/syntetisk/inntekter"},
+        cert_warning_days=(30, 7),
+        keep_days=90,
+        maskinporten=MaskinportenSettings(
+            enabled=True,
+            client_id="abc-123",
+            issuer="https://maskinporten.example/",
+            key_credential="mp-key.pem",
+            certificate_credential="mp-cert.pem",
+            kid="nokkel-1",
+        ),
+    )
+
+
+def test_probes_problems_each_with_line_path_and_fix(tmp_path: Path) -> None:
+    text = ADMIN_ONLY + (
+        "probes:\n  enabled: kanskje\n  jitter_seconds: 300\n  failure_threshold: 0\n"
+        "  success_threshold: 101\n"
+        "  keep_days: 0\n  timeout_seconds: fort\n  environments: []\n  test_paths: {inntekt: [a]}\n"
+        "  ca_file: mangler.pem\n  maskinporten:\n    enabled: true\n    issuer: ikke en adresse\n"
+        "    certificate_credential: null\n"
+    )
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [
+        f"{path}:6: probes.enabled: expected true or false, found 'kanskje'",
+        f"{path}:7: probes.jitter_seconds: 300 is too large (at most 299)",
+        f"{path}:8: probes.failure_threshold: 0 is too small (at least 1)",
+        f"{path}:9: probes.success_threshold: 101 is too large (at most 100)",
+        f"{path}:10: probes.keep_days: 0 is too small (at least 1)",
+        f"{path}:11: probes.timeout_seconds: expected a number, found 'fort'",
+        f"{path}:12: probes.environments: the list is empty (remove the key to allow everything)",
+        f"{path}:13: probes.test_paths.inntekt: expected a text value, found a list",
+        f"{path}:14: probes.ca_file: {tmp_path}/mangler.pem does not exist "
+        "(give a PEM file of CA certificates, relative to this rules file)",
+        f"{path}:16: probes.maskinporten: enabled without client_id "
+        "(give the integration's client id from Samarbeidsportalen)",
+        f"{path}:16: probes.maskinporten: enabled without certificate_credential or kid (give one of them)",
+        f"{path}:17: probes.maskinporten.issuer: 'ikke en adresse' is not a web address (write https://host/path)",
+    ]
