@@ -192,3 +192,69 @@ def test_probes_problems_each_with_line_path_and_fix(tmp_path: Path) -> None:
         f"{path}:16: probes.maskinporten: enabled without certificate_credential or kid (give one of them)",
         f"{path}:17: probes.maskinporten.issuer: 'ikke en adresse' is not a web address (write https://host/path)",
     ]
+
+
+BROKEN = """\
+settings:
+  smtp: {host: 127.0.0.1, port: 2525, security: none, sender: a@localhost, username: [x], password: hemmelig}
+  request_timeout_seconds: treg
+  give_up_hours: 0
+sources:
+  - {kind: atom, url: 'https://example.no/a.xml'}
+  - {name: feed, kind: atom, url: 'https://example.no/b.xml', interval_seconds: 600, jitter_seconds: 600}
+kommuner:
+  - kommunenummer: "0301"
+    navn: Oslo
+    rettighetspakker: []
+    channels:
+      - {name: slack, kind: slack_webhook, webhook: "env:bad name"}
+      - {name: epost, kind: email, to: [], categories: []}
+  - kommunenummer: "301"
+    navn: Bergen
+    apis: [inntekt]
+    channels:
+      - {name: epost, kind: email, to: ikke-en-adresse}
+admin:
+  - {name: drift, kind: email, to: [drift@example.no], environments: [prod, staging]}
+"""
+
+
+def test_rules_problems_in_settings_sources_kommuner_and_admin(tmp_path: Path) -> None:
+    path = _write(tmp_path, BROKEN)
+    assert check_rules(path, environ={}) == [
+        f"{path}:2: settings.smtp.username: expected a text value, found a list",
+        f"{path}:2: settings.smtp.password: an inline password: secrets must not be written in rules.yaml "
+        "(move it to an environment variable and write env:SMTP_PASSWORD, or to a systemd credential and "
+        "write cred:smtp-password)",
+        f"{path}:2: settings.smtp: username and password go together (give both, or neither)",
+        f"{path}:3: settings.request_timeout_seconds: expected a number, found 'treg'",
+        f"{path}:4: settings.give_up_hours: 0.0 is too small (at least 0.1)",
+        f"{path}:6: sources[0]: missing required key 'name'",
+        f"{path}:7: sources[1].jitter_seconds: 600 is too large (at most 599)",
+        f"{path}:9: kommuner[0]: this kommune would get no API notices (list its rettighetspakker or apis)",
+        f"{path}:13: kommuner[0].channels[0].webhook: malformed secret reference (env:NAME with letters, "
+        "digits and '_', or cred:NAME naming a systemd credential)",
+        f"{path}:14: kommuner[0].channels[1].categories: the list is empty "
+        "(remove the key to allow everything)",
+        f"{path}:14: kommuner[0].channels[1].to: no recipients (list at least one address)",
+        f"{path}:15: kommuner[1].kommunenummer: '301' is not a kommunenummer "
+        "(see monitor/data/kommuner.csv; Bergen is 4601)",
+        f"{path}:19: kommuner[1].channels[0].to[0]: 'ikke-en-adresse' is not an email address "
+        "(write name@example.no, one address per item)",
+        f"{path}:21: admin[0].environments[1]: 'staging' is not allowed (one of: prod, test)",
+    ]
+
+
+def test_rules_smtp_login_source_defaults_and_single_address(tmp_path: Path) -> None:
+    text = (
+        "settings:\n  smtp: {host: 127.0.0.1, port: 2525, security: none, sender: a@localhost,\n"
+        "         username: drift, password: 'env:SMTP_PW'}\n"
+        "sources:\n  - {name: feed, kind: atom, url: 'https://example.no/b.xml'}\n"
+        "admin:\n  - {name: drift, kind: email, to: drift@example.no}\n"
+    )
+    rules = load_rules(_write(tmp_path, text), environ={})
+    assert (rules.settings.smtp.username, rules.settings.smtp.password) == ("drift", "env:SMTP_PW")
+    (source,) = rules.sources
+    assert (source.name, source.interval_seconds, source.jitter_seconds, source.line) == ("feed", 600, 60, 5)
+    (admin,) = rules.admin
+    assert (admin.name, admin.to, admin.line) == ("drift", ("drift@example.no",), 7)
