@@ -76,3 +76,57 @@ def test_classify_income_year_counts_only_when_new() -> None:
         "api_change",
         "category api_change: 'inntektsår 2017' in body",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # Each skipped sentence or clause comes first: the real fault after it still counts.
+        (
+            "Vi har fikset feilen i dokumentasjonen. Nå opplever vi problemer med innlogging i Inntekt API.",
+            "problemer",
+        ),
+        (
+            "Vi har rettet dokumentasjonen. Feltet var beskrevet med feil type. "
+            "Nå opplever vi problemer med innlogging i Inntekt API.",
+            "problemer",
+        ),
+        (
+            "Feilkodene er:\n\n| Feil i personidentifikator | 404 |\n\n"
+            "Nå opplever vi problemer med Inntekt API.",
+            "problemer",
+        ),
+        ("Eventuelle problemer meldes til brukerstøtte, men i dag har Inntekt API feil i svarene.", "feil"),
+        # A negation counts only right before the term: not all calls failing is still a fault.
+        ("Ikke alle kall mot Inntekt API feiler.", "feiler"),
+    ],
+)
+def test_classify_error_after_a_skipped_sentence_or_clause(text: str, term: str) -> None:
+    result = classify(_notice("Inntekt API", text))
+    assert (result.category, result.reasons[0]) == ("error", f"category error: '{term}' in body")
+
+
+def test_classify_api_change_after_a_conditional_clause() -> None:
+    result = classify(_notice("Inntekt API", "Hvis du bruker v1, må du bytte til ny versjon innen 1. mai."))
+    assert (result.category, result.reasons[0]) == ("api_change", "category api_change: 'ny versjon' in body")
+
+
+def test_classify_api_change_in_the_title_says_so() -> None:
+    result = classify(_notice("Ny versjon av Inntekt API", "Se dokumentasjonen."))
+    assert result.reasons[0] == "category api_change: 'Ny versjon av Inntekt API' in title"
+
+
+def test_classify_income_year_two_years_back_is_not_new() -> None:
+    notice = _notice(
+        "Skattegrunnlag", "Skattegrunnlag for inntektsår 2016 kan hentes som før.", "2018-03-01T12:00"
+    )
+    assert classify(notice).category == "info"
+
+
+def test_classify_notice_tagged_drift_is_an_error_by_the_safety_net() -> None:
+    notice = Notice("test", "n1", "Melding", "Vi ser på saken.", "", None, tags=("Drift",))
+    result = classify(notice)
+    assert (result.category, result.reasons[0]) == (
+        "error",
+        "category error: operations notice (tagged Drift) with no other category (safety net)",
+    )
