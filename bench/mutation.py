@@ -1,10 +1,9 @@
 """Mutation testing of the core modules with mutmut: how many small code changes the tests catch.
 
-    python bench/mutation.py                  # every mutant (hours on 2 shared cores: config is big)
-    python bench/mutation.py --sample 40      # every mutant of the core modules, 40 per config module
-    python bench/mutation.py --only 'monitor/config/*' --sample 40   # just those modules again
+    python bench/mutation.py --write          # the sampled run (SAMPLES below), table into RESULTS.md
+    python bench/mutation.py --all            # every mutant (hours on 2 shared cores: config is big)
+    python bench/mutation.py --only 'monitor/config/*'   # just those modules again, same sample
     python bench/mutation.py --report-only    # the table of the last runs (.mutation-results.json)
-    python bench/mutation.py --write          # ... and put it into bench/RESULTS.md
 
 Which modules are mutated and which test files run is `[tool.mutmut]` in pyproject.toml; mutmut
 runs, for each mutant, only the tests that cover the mutated function. The run is niced and works in
@@ -33,6 +32,14 @@ MUTANTS = REPO / "mutants"
 RESULTS = REPO / "bench" / "RESULTS.md"
 #: The last results per module, kept across runs (a run of some modules keeps the others' results).
 CACHE = REPO / ".mutation-results.json"
+#: Modules with more mutants than 2 shared cores test in reasonable time: how many to sample from
+#: each. Every other module runs all its mutants.
+SAMPLES = {
+    "monitor/config/*": 40,
+    "monitor/classify/category.py": 150,
+    "monitor/store/outbox.py": 150,
+    "monitor/deliver/render.py": 120,
+}
 BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 #: mutmut's exit codes per mutant (mutmut/stats.py): a failing test, a timeout, a crash or a type
 #: error means the change was caught; 0 means every test passed; 5/33 means no test covers it.
@@ -93,18 +100,24 @@ def scores(codes: dict[str, int | None]) -> dict[str, Score]:
     return dict(sorted(table.items()))
 
 
-def sample(codes: dict[str, int | None], per_module: int, seed: int, pattern: str) -> list[str]:
-    """Every mutant of the modules that do not match the glob `pattern`, and up to `per_module`
-    mutants of each module that does, chosen with a fixed seed."""
+def sample(codes: dict[str, int | None], sizes: dict[str, int], seed: int) -> list[str]:
+    """Per module, every mutant, or `sizes[glob]` random ones (fixed seed, per module) for a module
+    matching that glob. The same seed picks the same mutants as long as the module is unchanged."""
     by_module: dict[str, list[str]] = {}
     for name in sorted(codes):
         by_module.setdefault(module_of(name), []).append(name)
-    chooser = random.Random(seed)
     chosen: list[str] = []
-    for module, names in by_module.items():
-        sampled = fnmatch.fnmatch(module, pattern) and len(names) > per_module
-        chosen += chooser.sample(names, per_module) if sampled else names
+    for module, names in sorted(by_module.items()):
+        size = next((size for glob, size in sizes.items() if fnmatch.fnmatch(module, glob)), len(names))
+        chooser = random.Random(f"{seed}:{module}")
+        chosen += chooser.sample(names, size) if size < len(names) else names
     return chosen
+
+
+def how_chosen(module: str, sizes: dict[str, int], seed: int) -> str:
+    """ "all", or "sample of N (seed S)" for a sampled module."""
+    size = next((size for glob, size in sizes.items() if fnmatch.fnmatch(module, glob)), None)
+    return "all" if size is None else f"sample of {size} (seed {seed})"
 
 
 def markdown(table: dict[str, Score], runs: dict[str, dict[str, object]]) -> str:
@@ -159,13 +172,15 @@ def load_cache() -> dict[str, dict[str, object]]:
     return json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
 
 
-def update_cache(codes: dict[str, int | None], modules: set[str], how: str) -> dict[str, dict[str, object]]:
+def update_cache(
+    codes: dict[str, int | None], modules: set[str], sizes: dict[str, int], seed: int
+) -> dict[str, dict[str, object]]:
     """Replace the cached results of `modules` by this run's (other modules keep their last run)."""
     cache = load_cache()
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     for module in modules:
         run = {name: code for name, code in codes.items() if module_of(name) == module and code is not None}
-        cache[module] = {"run": today, "how": how, "codes": run}
+        cache[module] = {"run": today, "how": how_chosen(module, sizes, seed), "codes": run}
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
     return cache
 
@@ -182,9 +197,7 @@ def run(options: argparse.Namespace) -> set[str]:
     )
     every = exit_codes()
     chosen = {name: code for name, code in every.items() if fnmatch.fnmatch(module_of(name), options.only)}
-    names = (
-        sample(chosen, options.sample, options.seed, options.sample_glob) if options.sample else list(chosen)
-    )
+    names = list(chosen) if options.all else sample(chosen, SAMPLES, options.seed)
     if names:
         mutmut("run", *children, *names)
     return {module_of(name) for name in names}
@@ -193,10 +206,7 @@ def run(options: argparse.Namespace) -> set[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--only", default="*", metavar="GLOB", help="modules to run, e.g. 'monitor/config/*'")
-    parser.add_argument("--sample", type=int, metavar="N", help="run N random mutants per sampled module")
-    parser.add_argument(
-        "--sample-glob", default="monitor/config/*", help="modules to sample (default monitor/config/*)"
-    )
+    parser.add_argument("--all", action="store_true", help="every mutant, no sampling (hours)")
     parser.add_argument("--seed", type=int, default=18, help="the sample's seed (default 18)")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
     parser.add_argument("--report-only", action="store_true", help="report the last runs; run nothing")
@@ -207,10 +217,7 @@ def main() -> int:
         cache = load_cache()
     else:
         modules = run(options)
-        how = "all"
-        if options.sample:
-            how = f"sample of {options.sample} (seed {options.seed})"
-        cache = update_cache(exit_codes(), modules, how)
+        cache = update_cache(exit_codes(), modules, {} if options.all else SAMPLES, options.seed)
     if not cache:
         print("no results yet: run without --report-only first", file=sys.stderr)
         return 1
