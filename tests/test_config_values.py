@@ -258,3 +258,80 @@ def test_rules_smtp_login_source_defaults_and_single_address(tmp_path: Path) -> 
     assert (source.name, source.interval_seconds, source.jitter_seconds, source.line) == ("feed", 600, 60, 5)
     (admin,) = rules.admin
     assert (admin.name, admin.to, admin.line) == ("drift", ("drift@example.no",), 7)
+
+
+def test_rules_problems_in_channels_rettighetspakker_and_sources(tmp_path: Path) -> None:
+    text = (
+        "sources:\n"
+        "  - {name: feed, kind: atom, url: 'https://e.no/b', jitter_seconds: 700, enabled: kanskje}\n"
+        "  - {name: feed2, kind: atom, url: 'http://exa mple.no/x'}\n"
+        "kommuner:\n"
+        "  - kommunenummer: '0301'\n    navn: [Oslo]\n"
+        "    rettighetspakker: [kommuneForeldrebetaling, [x], ukjentPakke]\n"
+        "    categories: [error]\n    channels: []\n"
+        "  - kommunenummer: '4601'\n    navn: Bergen\n    apis: [inntekt]\n    channels:\n"
+        "      - {name: epost, kind: email, to: [a@example.no], fallback: sms}\n"
+        "      - {name: epost, kind: email, to: [b@example.no]}\n"
+        "      - {kind: email, to: [c@example.no]}\n"
+        "      - {name: slack, kind: slack_bot, channel: C1, token: xoxb-123456789012-abcdefghijkl}\n"
+        "admin:\n  - {name: drift, kind: email, to: [drift@example.no]}\n"
+        "probes: [x]\n"
+    )
+    path = _write(tmp_path, text)
+    known = (
+        "kommuneForeldrebetaling, kommuneBoligsosialeFormaal, kommunePersonligassistanse, "
+        "kommunePraktiskBistand, kommuneLangtidsoppholdInstitusjon, saernamsmann, kommuneEiendomsskatt"
+    )
+    assert check_rules(path, environ={}) == [
+        f"{path}:1: settings.smtp: email channels need an SMTP server "
+        "(add settings.smtp with host and sender)",
+        f"{path}:2: sources[0].jitter_seconds: 700 is too large (at most 599)",
+        f"{path}:2: sources[0].enabled: expected true or false, found 'kanskje'",
+        f"{path}:3: sources[1].url: 'http://exa mple.no/x' is not a web address (write https://host/path)",
+        f"{path}:6: kommuner[0].navn: expected a text value, found a list",
+        f"{path}:7: kommuner[0].rettighetspakker[1]: expected a text value, found a list",
+        f"{path}:7: kommuner[0].rettighetspakker[2]: 'ukjentPakke' is not a known kommune rettighetspakke "
+        f"(known: {known}; for others list the APIs under apis)",
+        f"{path}:9: kommuner[0].channels: no channels "
+        "(add at least one channel (email, slack_webhook, slack_bot, teams))",
+        f"{path}:14: kommuner[1].channels[0].fallback: no channel named 'sms' here (channels: none)",
+        f"{path}:15: kommuner[1].channels[1].name: channel 'epost' is named twice (first at line 14) "
+        "(give each channel of a kommune its own name)",
+        f"{path}:16: kommuner[1].channels[2]: missing required key 'name'",
+        f"{path}:17: kommuner[1].channels[3].token: an inline Slack token: secrets must not be written in "
+        "rules.yaml (move it to an environment variable and write env:BERGEN_SLACK_TOKEN, or to a systemd "
+        "credential and write cred:bergen-slack-token)",
+        f"{path}:20: probes: expected a mapping (key: value lines), found a list",
+    ]
+
+
+def test_rules_problems_in_probe_days_and_maskinporten_credentials(tmp_path: Path) -> None:
+    text = ADMIN_ONLY + (
+        "probes:\n  cert_warning_days: [7, 0]\n  maskinporten:\n    kid: [x]\n"
+        "    key_credential: /etc/nokkel.pem\n    certificate_credential: [y]\n"
+    )
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [
+        f"{path}:6: probes.cert_warning_days[1]: 0 is too small (at least 1)",
+        f"{path}:8: probes.maskinporten.kid: expected a text value, found a list",
+        f"{path}:9: probes.maskinporten.key_credential: expected the name of a systemd credential, e.g. "
+        "maskinporten-key.pem "
+        "(put the PEM in a file loaded with LoadCredential=NAME:/path and write NAME here)",
+        f"{path}:10: probes.maskinporten.certificate_credential: expected a text value, found a list",
+    ]
+
+
+def test_kommune_filters_are_kept(tmp_path: Path) -> None:
+    text = ADMIN_ONLY + (
+        "kommuner:\n  - kommunenummer: '0301'\n    navn: Oslo\n"
+        "    rettighetspakker: [kommuneForeldrebetaling]\n"
+        "    categories: [error, downtime]\n    environments: [prod]\n"
+        "    channels: [{name: a, kind: email, to: [a@example.no]}]\n"
+    )
+    (kommune,) = load_rules(_write(tmp_path, text), environ={}).kommuner
+    assert (kommune.number, kommune.name, kommune.categories, kommune.environments) == (
+        "0301",
+        "Oslo",
+        frozenset({"error", "downtime"}),
+        frozenset({"prod"}),
+    )
