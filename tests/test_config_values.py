@@ -335,3 +335,75 @@ def test_kommune_filters_are_kept(tmp_path: Path) -> None:
         frozenset({"error", "downtime"}),
         frozenset({"prod"}),
     )
+
+
+SMTP_ONLY = "settings:\n  smtp: {host: 127.0.0.1, port: 2525, security: none, sender: a@localhost}\n"
+ADMIN = "admin:\n  - {name: drift, kind: email, to: [drift@example.no]}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            SMTP_ONLY + ADMIN + "probes: {enabled: [\n",
+            "{path}:6: YAML: syntax error at column 1: expected the node content, but found '<stream end>' "
+            "(while parsing a flow node) (check the indentation and quoting)",
+        ),
+        (
+            SMTP_ONLY + ADMIN + "---\n" + ADMIN,
+            "{path}:5: YAML: syntax error at column 1: a second document ('---'): rules.yaml holds one "
+            "(check the indentation and quoting)",
+        ),
+        (
+            "# bare kommentar\n",
+            "{path}:1: (file): the file is empty (start from the documented rules.yaml in the repository)",
+        ),
+        (SMTP_ONLY + ADMIN + "? [a, b]\n: 1\n", "{path}:5: : keys must be plain names"),
+        (SMTP_ONLY + ADMIN + ADMIN, "{path}:5: admin: duplicate key (first at line 3) (keep only one)"),
+        (
+            SMTP_ONLY.replace("settings:\n", "settings:\n  request_timeout_seconds: " + "y" * 70 + "\n")
+            + ADMIN,
+            "{path}:2: settings.request_timeout_seconds: expected a number, found '" + "y" * 57 + "...'",
+        ),
+        (
+            SMTP_ONLY.replace("settings:\n", "settings:\n  request_timeout_seconds: " + "y" * 60 + "\n")
+            + ADMIN,
+            "{path}:2: settings.request_timeout_seconds: expected a number, found '" + "y" * 60 + "'",
+        ),
+    ],
+)
+def test_yaml_problems_name_the_line_and_the_fix(tmp_path: Path, text: str, expected: str) -> None:
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [expected.format(path=path)]
+
+
+@pytest.mark.parametrize(("depth", "problem"), [(49, False), (50, True)])
+def test_yaml_nesting_is_limited_to_50_levels(tmp_path: Path, depth: int, problem: bool) -> None:
+    path = _write(
+        tmp_path, SMTP_ONLY + ADMIN + "vocabulary: {error_terms: " + "[" * depth + "]" * depth + "}\n"
+    )
+    expected = (
+        "YAML: nested more than 50 levels deep (flatten the file)"
+        if problem
+        else ("vocabulary.error_terms[0]: expected a text value, found a list")
+    )
+    assert check_rules(path, environ={}) == [f"{path}:5: {expected}"]
+
+
+def test_smtp_and_admin_channel_problems(tmp_path: Path) -> None:
+    text = (
+        "settings:\n  smtp: {host: 127.0.0.1, port: 99999, security: none, sender: ikke-epost}\n"
+        "admin:\n  - {name: 'drift kanal', kind: email, to: [drift@example.no]}\n"
+        "  - {name: hook, kind: slack_webhook, webhook: 'https://hooks.slack.com/services/T0/B0/abcdefghijklmnop'}\n"
+    )
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [
+        f"{path}:2: settings.smtp.port: 99999 is too large (at most 65535)",
+        f"{path}:2: settings.smtp.sender: 'ikke-epost' is not an email address",
+        f"{path}:4: admin[0].name: 'drift kanal' is not a simple name (use letters, digits, '-', '_' or '.')",
+        f"{path}:5: admin[1].webhook: an inline webhook URL: secrets must not be written in rules.yaml "
+        "(move it to an environment variable and write env:ADMIN_HOOK_WEBHOOK, or to a systemd credential "
+        "and write cred:admin-hook-webhook)",
+    ]
+    sender = load_rules(_write(tmp_path, SMTP_ONLY + ADMIN), environ={}).settings.smtp.sender
+    assert sender == "a@localhost"
