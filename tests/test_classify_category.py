@@ -130,3 +130,41 @@ def test_classify_notice_tagged_drift_is_an_error_by_the_safety_net() -> None:
         "error",
         "category error: operations notice (tagged Drift) with no other category (safety net)",
     )
+
+
+def test_classify_reasons_list_the_first_three_terms_once_each_title_first() -> None:
+    notice = _notice("Feil i Inntekt API", "Vi har problemer med Inntekt API. Flere problemer gir treghet.")
+    assert (
+        classify(notice).reasons[0]
+        == "category error: 'Feil' in title, 'problemer' in body, 'treghet' in body"
+    )
+
+
+def test_classify_downtime_with_no_sign_of_an_outage_is_planned() -> None:
+    result = classify(_notice("Nedetid på Inntekt API", "Inntekt API blir utilgjengelig 5. mars kl. 18-20."))
+    assert (result.category, result.planned) == ("downtime", True)
+    assert result.reasons[:2] == (
+        "category downtime: 'Nedetid' in title, 'utilgjengelig' in body",
+        "planned: announced downtime (no sign of an outage in progress)",
+    )
+
+
+def test_classify_info_topic_in_the_title_names_the_first_change_term() -> None:
+    notice = _notice(
+        "Nye bruksvilkår for API-ene", "Ny versjon av vilkårene og årsversjon 2024 av dokumentasjonen."
+    )
+    result = classify(notice)
+    assert (result.category, result.reasons[0]) == (
+        "info",
+        "category info: topic 'bruksvilkår' in title outweighs 'Nye bruksvilkår for API'",
+    )
+
+
+def test_classify_retiring_an_environment_does_not_hide_downtime_in_the_same_sentence() -> None:
+    retired = _notice("Testmiljøet", "Det gamle testmiljøet stenges ned 1. juni.")
+    assert classify(retired).category == "info"
+    both = _notice(
+        "Testmiljøet",
+        "Det gamle testmiljøet stenges ned 1. juni, og det blir nedetid på Inntekt API samme dag.",
+    )
+    assert classify(both).reasons[0] == "category downtime: 'nedetid' in body"
