@@ -407,3 +407,69 @@ def test_smtp_and_admin_channel_problems(tmp_path: Path) -> None:
     ]
     sender = load_rules(_write(tmp_path, SMTP_ONLY + ADMIN), environ={}).settings.smtp.sender
     assert sender == "a@localhost"
+
+
+ALIAS_BOMB = (
+    "".join(
+        f"{name}: &{name} [{', '.join([item] * 10)}]\n"
+        for name, item in (("a", "x"), ("b", "*a"), ("c", "*b"), ("d", "*c"), ("e", "*d"))
+    )
+    + "f: [*e, *e, *e]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            SMTP_ONLY + ADMIN + "x: " + "[" * 3000 + "]" * 3000 + "\n",
+            "{path}:1: YAML: nested more than 50 levels deep (flatten the file)",
+        ),
+        (
+            SMTP_ONLY + ADMIN + ALIAS_BOMB,
+            "{path}:5: YAML: more than 200000 values once aliases (*name) are expanded "
+            "(write it out plainly)",
+        ),
+        (
+            SMTP_ONLY + ADMIN + "probes:\n  cert_warning_days: {a: 1}\n",
+            "{path}:6: probes.cert_warning_days: expected a list, found a mapping "
+            "(write '- item' lines or [a, b])",
+        ),
+        (
+            "settings:\n  log_format: text\n" + ADMIN,
+            "{path}:2: settings.smtp: email channels need an SMTP server "
+            "(add settings.smtp with host and sender)",
+        ),
+    ],
+)
+def test_rules_limits_and_where_problems_point(tmp_path: Path, text: str, expected: str) -> None:
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [expected.format(path=path)]
+
+
+def test_channel_name_and_fallback_must_be_text(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, SMTP_ONLY + "admin:\n  - {name: [x], kind: email, to: [a@example.no], fallback: [y]}\n"
+    )
+    assert check_rules(path, environ={}) == [
+        f"{path}:4: admin[0].name: expected a text value, found a list",
+        f"{path}:4: admin[0].fallback: expected a text value, found a list",
+    ]
+
+
+def test_source_url_that_cannot_be_parsed_and_jitter_without_interval(tmp_path: Path) -> None:
+    source = "sources:\n  - {name: feed, kind: atom, url: 'https://[::1/x', jitter_seconds: 700}\n"
+    path = _write(tmp_path, SMTP_ONLY + source + ADMIN)
+    assert check_rules(path, environ={}) == [
+        f"{path}:4: sources[0].url: 'https://[::1/x' is not a valid web address (Invalid IPv6 URL) "
+        "(write https://host/path)",
+        f"{path}:4: sources[0].jitter_seconds: 700 is too large (at most 599)",
+    ]
+
+
+def test_rules_file_over_two_megabytes_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, SMTP_ONLY + ADMIN + "#" * 2_000_000 + "\n")
+    size = path.stat().st_size
+    assert check_rules(path, environ={}) == [
+        f"{path}: {size} bytes is far too large for a rules file (at most 2000000; is it the right file?)"
+    ]
