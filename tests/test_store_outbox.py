@@ -204,3 +204,8 @@ def test_lookups_of_unknown_items_give_none(db: sqlite_utils.Database) -> None:
     found = outbox.item_by_key(db, entry(1).idem_key)
     assert found is not None and found.id == item_id
     assert outbox.thread_ref_for(db, entry(1).idem_key) is None  # not delivered yet
+
+
+def test_due_returns_at_most_100_items_by_default(db: sqlite_utils.Database) -> None:
+    ids = outbox.enqueue(db, [entry(number) for number in range(101)], now=NOW)
+    assert [item.id for item in outbox.due(db, NOW)] == ids[:100]
