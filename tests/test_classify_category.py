@@ -168,3 +168,24 @@ def test_classify_retiring_an_environment_does_not_hide_downtime_in_the_same_sen
         "Det gamle testmiljøet stenges ned 1. juni, og det blir nedetid på Inntekt API samme dag.",
     )
     assert classify(both).reasons[0] == "category downtime: 'nedetid' in body"
+
+
+@pytest.mark.parametrize("title", ["Feil i Inntekt API - løst", "Løst: Feil i Inntekt API"])
+def test_classify_lost_alone_in_the_title_means_resolved(title: str) -> None:
+    result = classify(_notice(title, "Inntekt API svarte med feil i formiddag."))
+    assert result.category == "resolved"
+    assert result.reasons[0].lower() == "category resolved: 'løst' in title"
+
+
+def test_classify_reasons_stop_at_three_terms() -> None:
+    text = "Vi har problemer med Inntekt API. Flere problemer gir treghet og forsinkelser."
+    result = classify(_notice("Feil i Inntekt API", text))
+    assert result.reasons[0] == "category error: 'Feil' in title, 'problemer' in body, 'treghet' in body"
+
+
+def test_classify_api_change_reasons_list_every_term() -> None:
+    text = "Inntekt API kommer i versjon 2 med ny XSD og OpenAPI."
+    result = classify(_notice("Ny versjon av Inntekt API", text))
+    assert result.reasons[0] == (
+        "category api_change: 'Ny versjon av Inntekt API' in title, 'versjon 2' in body, 'XSD' in body"
+    )

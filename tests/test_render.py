@@ -181,6 +181,7 @@ def test_api_list_keeps_an_api_id_it_has_no_name_for() -> None:
         ("  innrykk og ettertekst er lang", 12, "  innrykk o…"),  # no space near the end: cut hard
         ("abcdefghijklmnopq rstu", 20, "abcdefghijklmnopq…"),  # last space past 80 %: cut there
         ("abcdefghijklmnop qrstu", 20, "abcdefghijklmnop qr…"),  # last space at exactly 80 %: hard cut
+        ("a" * 25 + " b c d e f", 30, "a" * 25 + " b…"),  # the last space, not the first one past 80 %
     ],
 )
 def test_truncate_cuts_at_a_near_word_boundary(text: str, limit: int, expected: str) -> None:
