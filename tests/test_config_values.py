@@ -476,9 +476,10 @@ def test_rules_file_over_two_megabytes_is_refused(tmp_path: Path) -> None:
 
 
 def test_source_jitter_is_checked_against_the_default_when_the_interval_is_wrong(tmp_path: Path) -> None:
-    source = "sources:\n  - {name: feed, kind: atom, url: 'https://e.no/a', interval_seconds: fort, jitter_seconds: 700}\n"
+    source = "sources:\n  - {name: feed, kind: atom, url: 'https://e.no/a', interval_seconds: fort,\n"
+    source += "     jitter_seconds: 700}\n"
     path = _write(tmp_path, SMTP_ONLY + source + ADMIN)
     assert check_rules(path, environ={}) == [
         f"{path}:4: sources[0].interval_seconds: expected a whole number, found 'fort'",
-        f"{path}:4: sources[0].jitter_seconds: 700 is too large (at most 599)",
+        f"{path}:5: sources[0].jitter_seconds: 700 is too large (at most 599)",
     ]
