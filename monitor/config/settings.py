@@ -161,7 +161,7 @@ def _listen(checker: Checker, node: Node, path: str) -> str | None:
     bracketed = host.startswith("[") or host.endswith("]")
     if bracketed and not (host.startswith("[") and host.endswith("]") and len(host) > 2):
         host = ""  # an IPv6 address is written [::1]:9464
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
         checker.problem(node, path, f"'{value}' is not host:port", "for example 127.0.0.1:9464")
         return None
     return value

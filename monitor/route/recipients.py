@@ -54,11 +54,12 @@ def route(change: Change, classification: Classification, rules: Rules) -> list[
         for channel in kommune.channels:
             if passes(channel.categories, channel.environments, classification):
                 alerts.append(_alert(change, classification, kommune.number, kommune.name, channel, why))
+    reached_kommuner = bool(alerts)  # before the admin alerts: a second admin channel is no kommune
     for channel in rules.admin:
-        if channel.categories is None and alerts:
+        if channel.categories is None and reached_kommuner:
             continue
         if passes(channel.categories, channel.environments, classification):
-            why = _admin_why(channel, classification, reached_kommuner=bool(alerts))
+            why = _admin_why(channel, classification)
             alerts.append(_alert(change, classification, ADMIN_NUMBER, ADMIN_NAME, channel, why))
     return alerts
 
@@ -131,9 +132,8 @@ def kommune_why(kommune: KommuneConfig, apis: tuple[str, ...]) -> tuple[str, ...
     return tuple(reasons[api] for api in apis if api in reasons)
 
 
-def _admin_why(
-    channel: ChannelConfig, classification: Classification, *, reached_kommuner: bool
-) -> tuple[str, ...]:
+def _admin_why(channel: ChannelConfig, classification: Classification) -> tuple[str, ...]:
+    """Why the admin channel gets it; a channel without categories only gets what no kommune got."""
     if channel.categories is not None:
         return (f"Administratorkanalen abonnerer på kategorien {classification.category}",)
     if not classification.apis:
