@@ -24,8 +24,8 @@ TITLE = "Vi har driftsproblemer på en rekke av Skatteetatens systemer og applik
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     instance.serve(build_feed(15))
     instance.poll_and_deliver()  # baseline, 2024-01-27 09:00 UTC
     instance.serve(build_feed(22))

@@ -50,8 +50,8 @@ def _entry(text: str = TEXT, updated: str = "2024-02-01T09:00:00Z") -> str:
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     instance.serve(_feed(OLD))
     instance.poll_and_deliver()  # the quiet baseline
     instance.serve(_feed(_entry(), OLD))

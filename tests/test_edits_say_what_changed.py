@@ -37,8 +37,8 @@ EDITED = Post(
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     instance.clock = T0
     yield instance
     instance.close()

@@ -191,8 +191,8 @@ def test_cli_on_a_database_damaged_mid_file_names_it_and_says_restore_from_backu
 
 
 @pytest.fixture()
-def feed_world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def feed_world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     yield instance
     instance.close()
 

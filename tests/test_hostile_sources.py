@@ -78,12 +78,14 @@ def test_poll_source_json_nested_100000_levels_breaks_and_recovers_quietly(
 
 
 @pytest.fixture()
-def two_sources(tmp_path: Path, real_dir: Path) -> Iterator[tuple[World, LocalServer]]:
+def two_sources(
+    tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[World, LocalServer]]:
     with LocalServer() as server:
         status = '  - {name: status, kind: statuspage_api, url: "%s", interval_seconds: 1}'
         feed = FEED_SOURCE.format(url=server.url(FEED_PATH))
         sources = feed + "\n" + status % server.url("/incidents.json")
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         yield instance, server
         instance.close()
 

@@ -34,10 +34,10 @@ WINDOW = (datetime(2024, 2, 10, 9, tzinfo=UTC), datetime(2024, 2, 10, 13, tzinfo
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with LocalServer() as pages:
         sources = SOURCES.format(feed=pages.url(FEED_PATH), status=pages.url(STATUS_PATH))
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         instance.feed.stop()
         instance.feed = pages
         instance.clock = T0

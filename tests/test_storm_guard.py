@@ -40,8 +40,8 @@ def posts(count: int) -> list[Post]:
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     yield instance
     instance.close()
 
@@ -85,8 +85,10 @@ def test_twenty_new_notices_are_alerted_one_by_one(world: World) -> None:
     assert world.received() == Counter({owner: 20 for owner in INNTEKT_USERS})
 
 
-def test_load_rules_max_new_per_poll_is_validated(tmp_path: Path, real_dir: Path) -> None:
-    good = World(tmp_path, real_dir)
+def test_load_rules_max_new_per_poll_is_validated(
+    tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = World(tmp_path, real_dir, monkeypatch)
     try:
         assert good.rules.settings.max_new_per_poll == 20
         text = good.rules.path.read_text(encoding="utf-8")

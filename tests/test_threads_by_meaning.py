@@ -26,12 +26,12 @@ SOURCES = """\
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     from monitor.demo.localserver import LocalServer
 
     with LocalServer() as pages:
         sources = SOURCES.format(feed=pages.url(FEED_PATH), status=pages.url(STATUS_PATH))
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         instance.feed.stop()
         instance.feed = pages
         yield instance
