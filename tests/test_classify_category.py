@@ -156,7 +156,7 @@ def test_classify_info_topic_in_the_title_names_the_first_change_term() -> None:
     result = classify(notice)
     assert (result.category, result.reasons[0]) == (
         "info",
-        "category info: topic 'bruksvilkår' in title outweighs 'Nye bruksvilkår for API'",
+        "category info: topic 'bruksvilkår' in title outweighs api_change ('Nye bruksvilkår for API')",
     )
 
 

@@ -10,6 +10,7 @@ from delivery_samples import make_alert
 
 from monitor.deliver.render import (
     BODY_MAX_CHARS,
+    SHORTENED,
     SUBJECT_MAX_CHARS,
     api_list,
     message_id_for,
@@ -132,15 +133,16 @@ def test_render_alert_edit_summary_without_title_change_or_previous() -> None:
     same_title = render_alert(
         make_alert(kind="edited", previous_title="Nedetid på tjenester 23.04", version=2)
     )
-    assert dict(same_title.fields)["Endring"] == "Teksten er endret (tittelen er den samme)"
+    assert dict(same_title.fields)["Endring"] == "Teksten er endret (bare formatering)"
     unknown = render_alert(make_alert(kind="edited", version=2))
     assert dict(unknown.fields)["Endring"] == "Varselet er endret"
 
 
-def test_render_alert_edit_summary_caps_a_long_title_change_at_500_characters() -> None:
+def test_render_alert_edit_summary_caps_a_long_title_at_a_snippet() -> None:
     alert = make_alert(kind="edited", title="Ny " + "x" * 600, previous_title="Gammel", version=2)
     summary = dict(render_alert(alert).fields)["Endring"]
-    assert len(summary) == 500 and summary.startswith("Tittel: «Gammel» → «Ny xxx")
+    # The new title is shown as a snippet of 120 characters, the last one "…".
+    assert summary == "Tittel: «Gammel» → «Ny " + "x" * 116 + "…»"
 
 
 def test_render_alert_names_the_kommune_in_its_own_field() -> None:
@@ -162,8 +164,8 @@ def test_render_alert_edited_resolution_is_news_of_the_resolution() -> None:
 def test_render_alert_footer_ends_each_part_with_one_full_stop() -> None:
     alert = make_alert(reasons=("«feil» i teksten.",))
     assert render_alert(alert).footer == (
-        "Hvorfor du fikk dette: Inntekt API via rettighetspakke kommuneBoligsosialeFormaal. "
-        "Klassifisert som Nedetid (planlagt) fordi: «feil» i teksten."
+        "Gjelder Inntekt API via rettighetspakke kommuneBoligsosialeFormaal. "
+        "Klassifisert som nedetid: «feil» i teksten."
     )
 
 
@@ -175,12 +177,16 @@ def test_api_list_keeps_an_api_id_it_has_no_name_for() -> None:
 @pytest.mark.parametrize(
     ("text", "limit", "expected"),
     [
-        ("kort tekst", 10, "kort tekst"),  # exactly at the limit: untouched
-        ("en to tre fire fem seks sju", 20, "en to tre fire fem…"),  # cut at the last space
-        ("  innrykk og ettertekst er lang", 12, "  innrykk o…"),  # no space near the end: cut hard
-        ("abcdefghijklmnopq rstu", 20, "abcdefghijklmnopq…"),  # last space past 80 %: cut there
-        ("abcdefghijklmnop qrstu", 20, "abcdefghijklmnop qr…"),  # last space at exactly 80 %: hard cut
-        ("a" * 25 + " b c d e f", 30, "a" * 25 + " b…"),  # the last space, not the first one past 80 %
+        ("k" * 100, 100, "k" * 100),  # exactly at the limit: untouched
+        ("a" * 85 + " " + "b" * 20, 100, "a" * 85 + SHORTENED),  # cut at the last space (past 80 %)
+        ("a" * 50 + " " + "b" * 60, 100, "a" * 50 + " " + "b" * 36 + SHORTENED),  # no space near: hard cut
+        ("a" * 81 + " " + "b" * 30, 100, "a" * 81 + SHORTENED),  # last space just past 80 %: cut there
+        ("a" * 80 + " " + "b" * 30, 100, "a" * 80 + " " + "b" * 6 + SHORTENED),  # at exactly 80 %: hard cut
+        (
+            "a" * 82 + " b c d e f g h i j k",
+            100,
+            "a" * 82 + " b c" + SHORTENED,
+        ),  # the last space, not the first
     ],
 )
 def test_truncate_cuts_at_a_near_word_boundary(text: str, limit: int, expected: str) -> None:
@@ -192,4 +198,4 @@ def test_render_admin_subject_exactly_at_the_limit_is_not_cut() -> None:
     fits = "x" * (SUBJECT_MAX_CHARS - len(prefix))
     assert render_admin(fits, "tekst", "k").subject == prefix + fits
     cut = render_admin(fits + "y", "tekst", "k").subject
-    assert len(cut) == SUBJECT_MAX_CHARS and cut.endswith("x…")
+    assert len(cut) == SUBJECT_MAX_CHARS and cut.endswith("x" + SHORTENED)
