@@ -31,6 +31,7 @@ import sqlite_utils
 from monitor.config.types import ChannelConfig, Rules
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
+from monitor.deliver.silence import hold_if_silenced
 from monitor.errors import UserError
 from monitor.localtime import local_time
 from monitor.model import DeliveryResult
@@ -142,6 +143,9 @@ def _process(
     now_fn: Callable[[], datetime],
 ) -> str:
     now = now_fn()
+    if hold_if_silenced(db, item, now) is not None:
+        log.info("outbox %d to %s/%s is silenced, not sent", item.id, item.kommune, item.channel)
+        return "silenced"
     channel = find_channel(rules, item.kommune, item.channel)
     if channel is None:
         result = DeliveryResult(False, None, "kanalen finnes ikke lenger i rules.yaml", permanent=True)

@@ -22,8 +22,9 @@ from monitor.store.codec import iso, iso_up, message_from_json, message_to_json,
 
 MIGRATIONS = Migrations("driftsvarsel.outbox")
 
-OutboxState = Literal["pending", "done", "dead"]
-STATES: tuple[OutboxState, ...] = ("pending", "done", "dead")
+OutboxState = Literal["pending", "done", "dead", "silenced"]
+#: "silenced": held back by a silence (monitor.store.silences), never sent unless replayed.
+STATES: tuple[OutboxState, ...] = ("pending", "done", "dead", "silenced")
 
 
 @MIGRATIONS()

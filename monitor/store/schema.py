@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, notices, outbox, probes, sources
+from monitor.store import diffs, notices, outbox, probes, silences, sources
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -12,4 +12,5 @@ MIGRATION_SETS: list[Migrations] = [
     outbox.MIGRATIONS,
     probes.MIGRATIONS,
     diffs.MIGRATIONS,
+    silences.MIGRATIONS,
 ]

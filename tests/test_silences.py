@@ -1,0 +1,166 @@
+"""Silences: a silenced kommune gets nothing while others do; expiring sends nothing unless replayed,
+and a replay sends exactly what the silence held. Real feed, real receivers on loopback."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_end_to_end import VISIBLE, World
+
+from monitor.cli.main import main
+from monitor.deliver.silence import Matchers, add_silence, expire_silence, parse_until
+from monitor.demo.replay import build_feed
+from monitor.errors import UserError
+from monitor.store import outbox
+from monitor.store.silences import Silence
+
+
+@pytest.fixture()
+def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+    instance = World(tmp_path, real_dir)
+    instance.serve(build_feed(VISIBLE[0]))
+    instance.poll_and_deliver()  # the quiet baseline
+    yield instance
+    instance.close()
+
+
+def _states(world: World) -> Counter[str]:
+    rows = world.db.execute("SELECT kommune, state FROM outbox").fetchall()
+    return Counter(f"{kommune}/{state}" for kommune, state in rows)
+
+
+def test_silence_kommune_gets_nothing_others_do_and_replay_sends_exactly_the_held(world: World) -> None:
+    silence = add_silence(
+        world.db,
+        world.rules,
+        Matchers(kommune="4601"),
+        until=world.clock + timedelta(days=3),
+        reason="Ny Teams-kanal settes opp",
+        now=world.clock,
+        created_by="ola",
+    )
+    world.serve(build_feed(VISIBLE[1]))
+    world.poll_and_deliver()
+
+    got = world.received()
+    held = world.db.execute("SELECT count(*) FROM outbox WHERE kommune = '4601'").fetchone()[0]
+    assert held > 0 and "4601/teams" not in got
+    assert got["0301/slack"] > 0 and got["0301/epost"] > 0
+    assert world.ledger() == got, "every other alert was delivered, and only those"
+    assert _states(world)["4601/silenced"] == held
+    assert outbox.depth(world.db)["silenced"] == held
+
+    # Expired later without --replay: nothing is sent retroactively, and new alerts go out.
+    world.clock += timedelta(hours=1)
+    ended, replayed = expire_silence(world.db, silence.id, replay=False, now=world.clock)
+    assert (ended, replayed) == (True, 0)
+    world.poll_and_deliver()
+    assert "4601/teams" not in world.received()
+
+    # --replay on the expired silence sends exactly what it held, once.
+    _, replayed = expire_silence(world.db, silence.id, replay=True, now=world.clock)
+    assert replayed == held
+    world.poll_and_deliver()
+    after = world.received()
+    assert after["4601/teams"] == held
+    assert after - Counter({"4601/teams": held}) == got
+    assert expire_silence(world.db, silence.id, replay=True, now=world.clock) == (False, 0)
+
+
+def test_silence_by_api_and_channel_holds_only_those_notices_on_that_channel(world: World) -> None:
+    add_silence(
+        world.db,
+        world.rules,
+        Matchers(api="inntekt", channel="epost"),
+        until=world.clock + timedelta(days=1),
+        reason="Inntekt-teamet følger Slack",
+        now=world.clock,
+    )
+    world.serve(build_feed(VISIBLE[3]))
+    world.poll_and_deliver()
+    rows = world.db.execute(
+        "SELECT o.kommune, o.channel, o.state, c.apis FROM outbox o"
+        " JOIN classifications c ON c.key = o.notice_key AND c.version = o.version"
+    ).fetchall()
+    silenced = [row for row in rows if row[2] == "silenced"]
+    # Entries 16-37 hold one notice about Inntekt alone; notices about all APIs still go out.
+    assert [(row[0], row[1], row[3]) for row in silenced] == [("0301", "epost", '["inntekt"]')]
+    # Every other notice on epost, and every Inntekt notice on other channels, went out.
+    assert all(row[2] == "done" for row in rows if row[3] != '["inntekt"]' or row[1] != "epost")
+    assert world.received()["0301/epost"] == sum(1 for row in rows if row[:3] == ("0301", "epost", "done"))
+
+
+def test_silence_ended_before_the_alert_holds_nothing(world: World) -> None:
+    silence = add_silence(
+        world.db,
+        world.rules,
+        Matchers(kommune="0301"),
+        until=world.clock + timedelta(minutes=30),
+        reason="kort vedlikehold",
+        now=world.clock,
+    )
+    world.serve(build_feed(VISIBLE[1]))
+    world.poll_and_deliver()  # one hour later: the silence has run out
+    assert outbox.depth(world.db)["silenced"] == 0
+    assert world.received()["0301/slack"] > 0
+    assert expire_silence(world.db, silence.id, replay=False, now=world.clock) == (False, 0)
+
+
+def test_silence_matches_api_only_when_the_notice_is_about_that_api_alone() -> None:
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    silence = Silence(1, None, "inntekt", None, now, now + timedelta(hours=2), "ola", now, "test")
+    assert silence.matches("0301", "slack", ("inntekt",))
+    assert not silence.matches("0301", "slack", ("beregnetskatt", "inntekt"))
+    assert not silence.matches("0301", "slack", ("*",))
+    assert not silence.matches("admin", "epost", ())
+    assert silence.active(now) and not silence.active(now + timedelta(hours=2))
+
+
+def test_parse_until_reads_durations_and_oslo_times_and_refuses_the_past() -> None:
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    assert parse_until("2h", now) == now + timedelta(hours=2)
+    assert parse_until("3d", now) == now + timedelta(days=3)
+    assert parse_until("2026-12-24T08:00", now) == datetime(2026, 12, 24, 7, tzinfo=UTC)
+    assert parse_until("2026-12-24T08:00+00:00", now) == datetime(2026, 12, 24, 8, tzinfo=UTC)
+    with pytest.raises(UserError, match="neither a duration"):
+        parse_until("i morgen", now)
+    with pytest.raises(UserError, match="not in the future"):
+        parse_until("2026-12-01", now)
+
+
+def test_silence_add_without_matcher_or_with_unknown_names_is_a_clear_error(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = str(world.rules.path)
+    base = ["silence", "add", "--until", "2h", "--reason", "test", "--rules", rules]
+    assert main(base) == 1
+    assert "give at least one of --kommune, --api, --channel" in capsys.readouterr().err
+    assert main([*base, "--kommune", "9999", "--api", "skatt", "--channel", "sms"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: --kommune 9999: no such kommune")
+    assert "--api skatt: unknown API" in err and "--channel sms: no such channel" in err
+    assert "Traceback" not in err
+    assert main([*base, "--kommune", "0301", "--channel", "teams"]) == 1
+    assert (
+        "--channel teams: no such channel in kommune 0301 (channels: epost, slack)" in capsys.readouterr().err
+    )
+    assert world.db.execute("SELECT count(*) FROM silences").fetchone()[0] == 0
+
+
+def test_silence_cli_add_list_expire_round_trip(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = str(world.rules.path)
+    assert main(["silence", "add", "--kommune", "0301", "--channel", "epost", "--until", "3d",
+                 "--reason", "Postkassen flyttes", "--rules", rules]) == 0  # fmt: skip
+    assert capsys.readouterr().out.startswith("silence 1 added: kommune=0301 channel=epost until ")
+    assert main(["silence", "list", "--rules", rules]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].split()[:3] == ["1", "active", "kommune=0301"]
+    assert lines[1].endswith("Postkassen flyttes")
+    assert main(["silence", "expire", "1", "--rules", rules]) == 0
+    assert capsys.readouterr().out == "silence 1 expired; held alerts stay unsent\n"
+    assert main(["silence", "expire", "7", "--rules", rules]) == 1
+    assert "no silence 7" in capsys.readouterr().err
