@@ -12,10 +12,12 @@ import pytest
 from test_end_to_end import VISIBLE, World
 
 from monitor.cli.main import main
-from monitor.deliver.silence import Matchers, add_silence, expire_silence, parse_until
+from monitor.deliver.silence import Matchers, add_silence, expire_silence, hold_if_silenced, parse_until
 from monitor.demo.replay import build_feed
 from monitor.errors import UserError
-from monitor.store import outbox
+from monitor.model import Message
+from monitor.store import open_db, outbox
+from monitor.store import silences as silence_store
 from monitor.store.silences import Silence
 
 
@@ -164,3 +166,24 @@ def test_silence_cli_add_list_expire_round_trip(world: World, capsys: pytest.Cap
     assert capsys.readouterr().out == "silence 1 expired; held alerts stay unsent\n"
     assert main(["silence", "expire", "7", "--rules", rules]) == 1
     assert "no silence 7" in capsys.readouterr().err
+
+
+def test_silence_by_api_holds_a_probe_outage_alert_about_that_api(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "d.db")
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    message = Message("Nedetid", "Nedetid", (), "Inntekt API svarer ikke", None, "", "<1@test>")
+    entries = [
+        outbox.OutboxEntry(f"probe:probe:{api}:prod:3#v1|0301|slack", f"probe:probe:{api}:prod:3", 1, "0301",
+                           "slack", message)
+        for api in ("inntekt", "beregnetskatt")
+    ]  # fmt: skip
+    outbox.enqueue(db, entries, now=now)
+    silence = silence_store.add(
+        db, kommune=None, api="inntekt", channel=None, until=now + timedelta(hours=1), reason="kjent feil",
+        created_by="ola", now=now,
+    )  # fmt: skip
+    inntekt, beregnet = outbox.list_items(db)
+    assert hold_if_silenced(db, inntekt, now) == silence
+    assert hold_if_silenced(db, beregnet, now) is None
+    assert [item.state for item in outbox.list_items(db)] == ["silenced", "pending"]
+    assert [item.id for item in silence_store.held_items(db, silence.id)] == [inntekt.id]
