@@ -40,6 +40,7 @@ REAL_BODIES: dict[str, bytes] = {
     "statuspage_api": (HERE / "fixtures" / "status" / "incidents.json").read_bytes(),
     "docpage": (HERE / "fixtures" / "apidocs" / "inntekt.html").read_bytes(),
     "openapi": (HERE / "fixtures" / "openapi" / "inntekt-2024.yaml").read_bytes(),
+    "betterstack": (HERE / "fixtures" / "status" / "betterstack" / "index.json").read_bytes(),
 }
 SOURCES = {
     kind: SourceConfig(name=f"p-{kind}", kind=kind, url="https://skatteetaten.github.io/x", api="inntekt")
