@@ -212,4 +212,7 @@ def _without_item(version: StoredVersion, kommune: KommuneConfig, channel: Chann
             if block is not None:
                 why = _filter_text(block, channel.categories, channel.environments)
                 return LedgerRow(version, channel.name, "filtered", None, f"kanalens {why}")
+    if classification is not None and classification.category == "resolved":
+        detail = "meldingen om løsningen går bare dit varselet om hendelsen gikk"
+        return LedgerRow(version, name, "not_sent", None, detail)
     return LedgerRow(version, name, "not_sent", None, "ingen melding lagt i kø (kanalen fantes ikke da?)")

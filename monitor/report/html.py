@@ -18,8 +18,8 @@ th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertic
 th { background: #eee; } caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
 .gap { background: #fdd; font-weight: bold; } .ok { background: #dfd; }
 .status-dead, .status-not_sent { background: #fdd; } .status-silenced, .status-pending { background: #ffd; }
-@media print { body { margin: 0; font-size: 9pt; } h2 { page-break-before: always; }
-  h2:first-of-type { page-break-before: avoid; } tr { page-break-inside: avoid; } }
+@media print { body { margin: 0; font-size: 9pt; } section + section { break-before: page; }
+  tr { break-inside: avoid; } th { background: #eee !important; print-color-adjust: exact; } }
 """
 
 
