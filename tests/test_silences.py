@@ -3,12 +3,14 @@ and a replay sends exactly what the silence held. Real feed, real receivers on l
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from test_end_to_end import VISIBLE, World
 
 from monitor.cli.main import main
@@ -16,7 +18,7 @@ from monitor.deliver.silence import Matchers, add_silence, expire_silence, hold_
 from monitor.demo.replay import build_feed
 from monitor.errors import UserError
 from monitor.model import Message
-from monitor.store import open_db, outbox
+from monitor.store import open_db, outbox, schema
 from monitor.store import silences as silence_store
 from monitor.store.silences import Silence
 
@@ -187,3 +189,44 @@ def test_silence_by_api_holds_a_probe_outage_alert_about_that_api(tmp_path: Path
     assert hold_if_silenced(db, beregnet, now) is None
     assert [item.state for item in outbox.list_items(db)] == ["silenced", "pending"]
     assert [item.id for item in silence_store.held_items(db, silence.id)] == [inntekt.id]
+
+
+def test_open_db_upgrades_an_outbox_from_before_silences_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(str(path))
+    for migrations in schema.MIGRATION_SETS:
+        if migrations is not silence_store.MIGRATIONS:
+            migrations.apply(old)
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    message = Message("Feil", "Feil", (), "tekst", None, "", "<2@test>")
+    outbox.enqueue(old, [outbox.OutboxEntry("k|0301|slack", "s:1", 1, "0301", "slack", message)], now=now)
+    old.close()
+
+    db = open_db(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    silence = silence_store.add(
+        db, kommune="0301", api=None, channel=None, until=now + timedelta(hours=1), reason="r",
+        created_by="ola", now=now,
+    )  # fmt: skip
+    [item] = outbox.list_items(db)
+    assert hold_if_silenced(db, item, now) == silence
+    assert [i.state for i in outbox.list_items(db)] == ["silenced"]
+    with pytest.raises(sqlite3.IntegrityError):  # the state constraint is still in force
+        db.execute("UPDATE outbox SET state = 'lost' WHERE id = ?", [item.id])
+    db.close()
+    assert open_db(path).execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
+
+
+def test_outbox_state_silenced_lists_the_held_items(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    add_silence(
+        world.db, world.rules, Matchers(kommune="5501"), until=world.clock + timedelta(days=1),
+        reason="Boten flyttes", now=world.clock,
+    )  # fmt: skip
+    world.serve(build_feed(VISIBLE[1]))
+    world.poll_and_deliver()
+    held = world.db.execute("SELECT count(*) FROM outbox WHERE state = 'silenced'").fetchone()[0]
+    assert main(["outbox", "--state", "silenced", "--rules", str(world.rules.path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert held > 0 and len(lines) == held + 2
+    assert all(line.split()[1:2] == ["silenced"] and " 5501 " in line for line in lines[1:-1])
+    assert lines[-1].startswith(f"({held} shown; ") and lines[-1].endswith(f"silenced {held})")
