@@ -158,12 +158,12 @@ def test_silence_add_without_matcher_or_with_unknown_names_is_a_clear_error(
 def test_silence_cli_add_list_expire_round_trip(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     rules = str(world.rules.path)
     assert main(["silence", "add", "--kommune", "0301", "--channel", "epost", "--until", "3d",
-                 "--reason", "Postkassen flyttes", "--rules", rules]) == 0  # fmt: skip
+                 "--reason", "Postkassen flyttes", "--author", "kari", "--rules", rules]) == 0  # fmt: skip
     assert capsys.readouterr().out.startswith("silence 1 added: kommune=0301 channel=epost until ")
     assert main(["silence", "list", "--rules", rules]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].split()[:3] == ["1", "active", "kommune=0301"]
-    assert lines[1].endswith("Postkassen flyttes")
+    assert lines[1].endswith("kari        Postkassen flyttes")
     assert main(["silence", "expire", "1", "--rules", rules]) == 0
     assert capsys.readouterr().out == "silence 1 expired; held alerts stay unsent\n"
     assert main(["silence", "expire", "7", "--rules", rules]) == 1

@@ -34,6 +34,7 @@ def add(commands: Commands) -> None:
     new.add_argument("--channel", metavar="NAME", help="channel name from rules.yaml")
     new.add_argument("--until", required=True, metavar="TIME", help="2h, 3d, 30m, 1w or 2026-12-24T08:00")
     new.add_argument("--reason", required=True, metavar="TEXT", help="why (kept, shown in reports)")
+    new.add_argument("--author", metavar="NAME", help="who asks for it (default: the user running this)")
     add_rules_option(new, db=True)
     new.set_defaults(handler=_add)
     listing = actions.add_parser("list", help="every silence: matchers, end, how many alerts it held")
@@ -64,7 +65,9 @@ def _add(args: argparse.Namespace) -> int:
     rules, db = _open(args, need_rules=True)
     assert rules is not None
     matchers = Matchers(kommune=args.kommune, api=args.api, channel=args.channel)
-    silence = add_silence(db, rules, matchers, until=until, reason=args.reason, now=now)
+    silence = add_silence(
+        db, rules, matchers, until=until, reason=args.reason, now=now, created_by=args.author
+    )
     print(f"silence {silence.id} added: {silence.matchers()} until {local_time(silence.until)}")
     return OK
 
