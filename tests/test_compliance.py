@@ -80,6 +80,14 @@ def test_report_ledger_delivered_rows_equal_what_the_receivers_got(run: World) -
     assert sum(received.values()) > 20
     silenced = run.db.execute("SELECT count(*) FROM outbox WHERE state = 'silenced'").fetchone()[0]
     assert silenced > 0 and statuses["5501/silenced"] == silenced and statuses["5501/delivered"] == 0
+    # The silence that held Tromsø's alerts is in its report, with who and why; in no other kommune's.
+    held_by = {k["kommunenummer"]: k["silences"] for k in report["kommuner"]}  # type: ignore[attr-defined]
+    assert {number: [s["matchers"] for s in found] for number, found in held_by.items()} == {
+        "0301": [],
+        "4601": [],
+        "5501": ["kommune=5501"],
+    }
+    assert held_by["5501"][0]["reason"] == "Slack-boten flyttes"
     # Bergen's filtered rows: the four API changes about its APIs in entries 16-37, nothing else.
     bergen = next(k for k in report["kommuner"] if k["kommunenummer"] == "4601")  # type: ignore[attr-defined]
     filtered = [row for row in bergen["ledger"] if row["status"] == "filtered"]
@@ -161,6 +169,7 @@ def test_report_html_is_one_well_formed_self_contained_norwegian_page(run: World
     assert page.startswith("<!DOCTYPE html>") and '<html lang="nb">' in page
     assert checker.tags["h2"] == 3 and checker.tags["style"] == 1
     assert checker.tags["script"] == checker.tags["link"] == checker.tags["img"] == 0
+    assert page.count("<caption>Dempinger som kunne holde tilbake kommunens varsler</caption>") == 1
     assert "@media print" in page and "Etterlevelsesrapport" in page and "MANGLER" in page
     assert (
         page.count('class="status-delivered"') == sum(run.received().values()) - run.received()["admin/epost"]

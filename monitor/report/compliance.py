@@ -75,6 +75,7 @@ class KommuneReport:
     apis: dict[str, str]
     coverage: tuple[Coverage, ...]
     ledger: tuple[LedgerRow, ...]
+    silences: tuple[Silence, ...] = ()  # those that could hold its alerts during the period
 
     @property
     def gaps(self) -> tuple[Coverage, ...]:
@@ -101,6 +102,7 @@ def build_report(
     versions = ledger_store.versions_since(db, since)
     items = ledger_store.items_by_version(db, since)
     holds = silence_store.holds_by_item(db)
+    every_silence = sorted(silence_store.all_silences(db), key=lambda silence: silence.id)
     return ComplianceReport(
         rules=rules,
         generated_at=now,
@@ -111,10 +113,19 @@ def build_report(
                 apis=kommune_api_reasons(kommune),
                 coverage=coverage(kommune),
                 ledger=tuple(_ledger(kommune, versions, items, holds)),
+                silences=tuple(s for s in every_silence if _concerns(s, kommune, since)),
             )
             for kommune in kommuner
         ),
     )
+
+
+def _concerns(silence: Silence, kommune: KommuneConfig, since: datetime | None) -> bool:
+    """Whether `silence` could hold `kommune`'s alerts at some time since `since`."""
+    if since is not None and silence.ends_at <= since:
+        return False
+    channels = {channel.name for channel in kommune.channels}
+    return silence.kommune in (None, kommune.number) and silence.channel in (None, *channels)
 
 
 def coverage(kommune: KommuneConfig) -> tuple[Coverage, ...]:

@@ -59,6 +59,19 @@ def _kommune(report: KommuneReport) -> list[str]:
             f"<tr><td>{_e(REQUIREMENT_NAMES[item.requirement])}</td>{verdict}"
             f"<td>{_e(', '.join(item.channels) or '-')}</td><td>{_e(filtered)}</td></tr>"
         )
+    if report.silences:
+        parts.append(
+            "</table>\n<table>\n<caption>Dempinger som kunne holde tilbake kommunens varsler</caption>"
+        )
+        parts.append(
+            "<tr><th>Nr.</th><th>Gjelder</th><th>Fra</th><th>Til</th><th>Satt av</th><th>Hvorfor</th></tr>"
+        )
+        parts += [
+            f"<tr><td>{silence.id}</td><td>{_e(silence.matchers())}</td><td>{_e(local_time(silence.starts_at))}</td>"
+            f"<td>{_e(local_time(silence.ends_at))}</td><td>{_e(silence.created_by)}</td>"
+            f"<td>{_e(silence.reason)}</td></tr>"
+            for silence in report.silences
+        ]
     total = counts(report)
     summary = ", ".join(f"{STATUS_NAMES[status]}: {total[status]}" for status in STATUSES)
     parts.append(f"</table>\n<p>Varsler i perioden: {len(report.ledger)} rader ({_e(summary)}).</p>")

@@ -64,6 +64,17 @@ def _kommune_json(report: KommuneReport) -> dict[str, object]:
         "gaps": [item.requirement for item in report.gaps],
         "counts": counts(report),
         "ledger": [_row_json(row) for row in report.ledger],
+        "silences": [
+            {
+                "id": silence.id,
+                "matchers": silence.matchers(),
+                "starts_at": local_iso(silence.starts_at),
+                "ends_at": local_iso(silence.ends_at),
+                "created_by": silence.created_by,
+                "reason": silence.reason,
+            }
+            for silence in report.silences
+        ],
     }
 
 
@@ -116,6 +127,11 @@ def report_lines(report: ComplianceReport) -> list[str]:
                 lines.append(f"   MANGLER  {name}: ingen kanal får dem ({why})")
             else:
                 lines.append(f"   ok       {name}: {', '.join(item.channels)}")
+        lines += [
+            f"   Demping {silence.id} ({silence.matchers()}) {local_time(silence.starts_at)} til "
+            f"{local_time(silence.ends_at)}, satt av {silence.created_by}: {silence.reason}"
+            for silence in kommune.silences
+        ]
         total = counts(kommune)
         summary = ", ".join(f"{STATUS_NAMES[status]} {total[status]}" for status in STATUSES)
         lines.append(f"   Varsler: {len(kommune.ledger)} rader ({summary})")
