@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from monitor.catalogue.apis import api_display_name
+from monitor.deliver.render import CATEGORY_SHORT
 from monitor.localtime import local_time
 from monitor.report.compliance import REQUIREMENT_NAMES, STATUSES, ComplianceReport, KommuneReport
 from monitor.report.output import STATUS_NAMES, counts
@@ -81,7 +82,7 @@ def _kommune(report: KommuneReport) -> list[str]:
         "<th>Tidspunkt</th><th>Forklaring</th></tr>"
     )
     for row in report.ledger:
-        category = row.version.classification.category if row.version.classification else "-"
+        category = CATEGORY_SHORT[row.version.classification.category] if row.version.classification else "-"
         title = row.version.notice.title + (
             f" (versjon {row.version.version})" if row.version.version > 1 else ""
         )
@@ -91,6 +92,8 @@ def _kommune(report: KommuneReport) -> list[str]:
             f"<td>{_e(category)}</td><td>{_e(row.channel)}</td><td>{_e(STATUS_NAMES[row.status])}</td>"
             f"<td>{_e(local_time(row.at))}</td><td>{_e(row.detail)}</td></tr>"
         )
+    if not report.ledger:
+        parts.append('<tr><td colspan="7">Ingen varsler om kommunens API-er i perioden.</td></tr>')
     parts.append("</table>\n</section>")
     return parts
 

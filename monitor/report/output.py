@@ -8,6 +8,7 @@ import io
 from collections import Counter
 
 from monitor.catalogue.apis import api_display_name
+from monitor.deliver.render import CATEGORY_SHORT
 from monitor.localtime import local_iso, local_time
 from monitor.report.compliance import (
     REQUIREMENT_NAMES,
@@ -137,8 +138,12 @@ def report_lines(report: ComplianceReport) -> list[str]:
         lines.append(f"   Varsler: {len(kommune.ledger)} rader ({summary})")
         for row in kommune.ledger:
             when = local_time(row.at) if row.at else "-"
+            category = (
+                CATEGORY_SHORT[row.version.classification.category] if row.version.classification else "-"
+            )
             lines.append(
-                f"   {local_time(row.version.seen_at)}  {row.channel:<10} {STATUS_NAMES[row.status]:<13} "
+                f"   {local_time(row.version.seen_at)}  {category:<12} {row.channel:<10} "
+                f"{STATUS_NAMES[row.status]:<13} "
                 f"{when:<22} {row.version.notice.title[:60]} ({row.detail})"
             )
     return lines
