@@ -121,6 +121,10 @@ def test_silence_matches_api_only_when_the_notice_is_about_that_api_alone() -> N
     assert not silence.matches("0301", "slack", ("beregnetskatt", "inntekt"))
     assert not silence.matches("0301", "slack", ("*",))
     assert not silence.matches("admin", "epost", ())
+    by_channel = Silence(2, None, None, "epost", now, now + timedelta(hours=2), "ola", now, "test")
+    assert by_channel.matches("0301", "epost", ()) and not by_channel.matches("admin", "epost", ())
+    admin = Silence(3, "admin", None, "epost", now, now + timedelta(hours=2), "ola", now, "test")
+    assert admin.matches("admin", "epost", ()) and not admin.matches("0301", "epost", ())
     assert silence.active(now) and not silence.active(now + timedelta(hours=2))
 
 

@@ -21,6 +21,8 @@ from monitor.store import outbox, write_transaction
 from monitor.store.codec import iso, parse_iso, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.silences")
+#: The admin route's kommune number in the outbox (monitor.route.recipients.ADMIN_NUMBER).
+ADMIN = "admin"
 
 _OLD_CHECK = "CHECK (state IN ('pending', 'done', 'dead'))"
 _NEW_CHECK = "CHECK (state IN ('pending', 'done', 'dead', 'silenced'))"
@@ -92,6 +94,10 @@ class Silence:
         return min(self.until, self.expired_at) if self.expired_at is not None else self.until
 
     def matches(self, kommune: str, channel: str, apis: tuple[str, ...]) -> bool:
+        """Whether an alert to `kommune`/`channel` about `apis` is held. The admin route (dead
+        letters, broken sources) is held only by a silence that names it (`kommune` "admin")."""
+        if self.kommune is None and kommune == ADMIN:
+            return False
         if self.kommune is not None and kommune != self.kommune:
             return False
         if self.channel is not None and channel != self.channel:
