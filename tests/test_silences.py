@@ -208,6 +208,8 @@ def test_open_db_upgrades_an_outbox_from_before_silences_and_keeps_its_rows(tmp_
 
     db = open_db(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'outbox'").fetchone()[0]
+    assert "CHECK (state IN ('pending', 'done', 'dead', 'silenced'))" in sql
     silence = silence_store.add(
         db, kommune="0301", api=None, channel=None, until=now + timedelta(hours=1), reason="r",
         created_by="ola", now=now,

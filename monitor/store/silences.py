@@ -9,6 +9,7 @@ when and why. An outbox item that an active silence matches is not sent: it move
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +25,8 @@ MIGRATIONS = Migrations("driftsvarsel.silences")
 #: The admin route's kommune number in the outbox (monitor.route.recipients.ADMIN_NUMBER).
 ADMIN = "admin"
 
-_OLD_CHECK = "CHECK (state IN ('pending', 'done', 'dead'))"
-_NEW_CHECK = "CHECK (state IN ('pending', 'done', 'dead', 'silenced'))"
+#: The outbox's state constraint, whatever states other migrations have added to it.
+_STATE_CHECK = re.compile(r"CHECK \(state IN \(([^)]*)\)\)")
 
 
 @MIGRATIONS()
@@ -51,17 +52,16 @@ def m002_outbox_state_silenced(db: sqlite_utils.Database) -> None:
     # rewrite the table's SQL text and bump schema_version. A rebuild would have to copy
     # delivery_attempts too, because of its foreign key.
     row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").fetchone()
-    if row is None or _NEW_CHECK in row[0]:
+    match = _STATE_CHECK.search(row[0]) if row is not None else None
+    if match is None:
+        raise RuntimeError(f"the outbox table has no state constraint this migration knows: {row}")
+    if "'silenced'" in match.group(1):
         return
-    if _OLD_CHECK not in row[0]:
-        raise RuntimeError(f"outbox table has an unexpected state constraint: {row[0]}")
+    widened = row[0][: match.end(1)] + ", 'silenced'" + row[0][match.end(1) :]
     version = db.execute("PRAGMA schema_version").fetchone()[0]
     db.execute("PRAGMA writable_schema = ON")
     try:
-        db.execute(
-            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'outbox'",
-            [_OLD_CHECK, _NEW_CHECK],
-        )
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'outbox'", [widened])
         db.execute(f"PRAGMA schema_version = {int(version) + 1}")
     finally:
         db.execute("PRAGMA writable_schema = OFF")
