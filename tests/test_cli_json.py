@@ -43,7 +43,7 @@ def test_outbox_json_counts_and_items(world: World, capsys: pytest.CaptureFixtur
     database = str(world.rules.settings.database)
     report = run_json(capsys, "outbox", "--db", database, "--json", "--state", "all")
     assert isinstance(report, dict) and set(report) == {"counts", "items"}
-    assert report["counts"] == {"pending": 0, "done": 24, "dead": 0}
+    assert report["counts"] == {"pending": 0, "done": 24, "dead": 0, "silenced": 0}
     items = report["items"]
     assert len(items) == 24
     assert [item["id"] for item in items] == list(range(1, 25))
@@ -65,7 +65,7 @@ def test_outbox_json_counts_and_items(world: World, capsys: pytest.CaptureFixtur
     }
     assert items[-1]["kommune"] == "admin"
     default = run_json(capsys, "outbox", "--db", database, "--json")
-    assert default == {"counts": {"pending": 0, "done": 24, "dead": 0}, "items": []}
+    assert default == {"counts": {"pending": 0, "done": 24, "dead": 0, "silenced": 0}, "items": []}
 
 
 def test_outbox_text_shows_next_attempt_in_oslo_time(
@@ -90,7 +90,7 @@ def test_outbox_text_shows_next_attempt_in_oslo_time(
         "HTTP",
         "500",
     ]
-    assert lines[-1] == "(1 shown; pending 1, done 23, dead 0)"
+    assert lines[-1] == "(1 shown; pending 1, done 23, dead 0, silenced 0)"
 
 
 def test_history_json_versions_and_diffs(world: World, capsys: pytest.CaptureFixture[str]) -> None:

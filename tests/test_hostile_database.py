@@ -159,7 +159,7 @@ def test_read_commands_work_on_a_database_they_cannot_write(foreign_db: Path) ->
         assert code == 0, output
         assert "readonly" not in output and "read-only" not in output
     code, output = run_unprivileged(lambda: main(["outbox", "--db", str(foreign_db)]))
-    assert code == 0 and "(2 shown; pending 2, done 0, dead 0)" in output
+    assert code == 0 and "(2 shown; pending 2, done 0, dead 0, silenced 0)" in output
     assert foreign_db.read_bytes() == before
     assert sorted(item.name for item in foreign_db.parent.iterdir()) == ["d.db"]
 

@@ -41,7 +41,7 @@ def test_enqueue_is_idempotent_by_key(db: sqlite_utils.Database) -> None:
     first = outbox.enqueue(db, [entry(1), entry(2)], now=NOW)
     assert len(first) == 2
     assert outbox.enqueue(db, [entry(1), entry(2)], now=NOW + timedelta(hours=1)) == []
-    assert outbox.depth(db) == {"pending": 2, "done": 0, "dead": 0}
+    assert outbox.depth(db) == {"pending": 2, "done": 0, "dead": 0, "silenced": 0}
     item = outbox.get_item(db, first[0])
     assert item is not None and item.message == entry(1).message and item.created_at == NOW
 

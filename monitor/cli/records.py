@@ -29,7 +29,9 @@ def add(commands: Commands) -> None:
 
     box = commands.add_parser("outbox", help="list queued, delivered and dead-lettered messages")
     add_rules_option(box, db=True)
-    box.add_argument("--state", choices=("pending", "dead", "done", "all"), help="default: pending and dead")
+    box.add_argument(
+        "--state", choices=("pending", "dead", "done", "silenced", "all"), help="default: pending and dead"
+    )
     add_json_option(box)
     box.set_defaults(handler=_outbox_list)
     actions = box.add_subparsers(dest="outbox_action", metavar="ACTION")

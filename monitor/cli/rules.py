@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.cli.backtest import add_backtest
 from monitor.cli.common import ERROR, OK, RULES_DEFAULT, add_json_option, print_json, rules_path
 from monitor.config.load import load_rules, summarize
 from monitor.config.secretcheck import locate_secret, unresolved_secrets
@@ -51,6 +52,7 @@ def add(commands: Commands) -> None:
     )
     add_json_option(test)
     test.set_defaults(handler=_test)
+    add_backtest(actions)
 
 
 def _rules_file(parser: argparse.ArgumentParser) -> None:

@@ -23,6 +23,7 @@ STATES: dict[str | None, tuple[str, ...] | None] = {
     "pending": ("pending",),
     "dead": ("dead",),
     "done": ("done",),
+    "silenced": ("silenced",),
     "all": None,
 }
 

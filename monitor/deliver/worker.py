@@ -31,6 +31,7 @@ from monitor.config.types import ChannelConfig, Rules
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
 from monitor.deliver.pace import LaneRun, Outcome, Planned, RateLimiter, lane_key, run_lanes
+from monitor.deliver.silence import hold_if_silenced
 from monitor.localtime import local_time
 from monitor.model import DeliveryResult
 from monitor.redact import redact
@@ -142,6 +143,9 @@ class _Plan:
 def _plan_item(db: sqlite_utils.Database, rules: Rules, item: OutboxItem, plan: _Plan) -> str:
     """Put a due item in its target's lane (claimed), or defer it, or dead-letter it; the outcome."""
     now = plan.now
+    if hold_if_silenced(db, item, now) is not None:
+        log.info("outbox %d to %s/%s is silenced, not sent", item.id, item.kommune, item.channel)
+        return "silenced"
     channel = find_channel(rules, item.kommune, item.channel)
     if channel is None:
         result = DeliveryResult(False, None, "kanalen finnes ikke lenger i rules.yaml", permanent=True)

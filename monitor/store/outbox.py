@@ -1,7 +1,8 @@
 """The durable outbox: every message owed to a channel, its state, and every delivery attempt.
 
 State machine: pending → done (delivered), pending → dead (permanent failure or given up),
-dead/pending → pending again by `requeue` (the operator's `driftsvarsel outbox retry`). A done item
+dead/pending → pending again by `requeue` (the operator's `driftsvarsel outbox retry`), pending →
+silenced when a silence holds it (`monitor.store.silences`, which also releases it). A done item
 never goes back: its idem_key is never sent twice by this store. `idem_key` is UNIQUE and inserts
 are INSERT OR IGNORE, so replaying a commit or a report never duplicates a message.
 """
@@ -22,8 +23,9 @@ from monitor.store.codec import iso, iso_up, message_from_json, message_to_json,
 
 MIGRATIONS = Migrations("driftsvarsel.outbox")
 
-OutboxState = Literal["pending", "done", "dead"]
-STATES: tuple[OutboxState, ...] = ("pending", "done", "dead")
+OutboxState = Literal["pending", "done", "dead", "silenced"]
+#: "silenced": held back by a silence (monitor.store.silences), never sent unless replayed.
+STATES: tuple[OutboxState, ...] = ("pending", "done", "dead", "silenced")
 
 
 @MIGRATIONS()

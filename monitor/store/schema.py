@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, digest, notices, outbox, overrides, probes, selfcheck, sources, threads
+from monitor.store import (
+    diffs,
+    digest,
+    notices,
+    outbox,
+    overrides,
+    probes,
+    selfcheck,
+    silences,
+    sources,
+    threads,
+)
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -16,4 +27,5 @@ MIGRATION_SETS: list[Migrations] = [
     selfcheck.MIGRATIONS,
     digest.MIGRATIONS,
     overrides.MIGRATIONS,
+    silences.MIGRATIONS,
 ]
