@@ -101,7 +101,7 @@ def test_drain_paces_each_target_and_serves_targets_side_by_side(
     fill(db, real_clock())
     stats = drain(db, rules_for(tmp_path, stands), now_fn=real_clock, lane_seconds=30)
     assert (stats.sent, stats.retried, stats.deferred) == (4 * PER_TARGET, 0, 0)
-    assert outbox.depth(db) == {"pending": 0, "done": 4 * PER_TARGET, "dead": 0}
+    assert outbox.depth(db) == {"pending": 0, "done": 4 * PER_TARGET, "dead": 0, "silenced": 0}
     oslo, bergen = stands.oslo.arrivals("webhook"), stands.bergen.arrivals("webhook")
     teams = stands.teams.arrivals("invoke")
     assert (len(oslo), len(bergen), len(teams)) == (PER_TARGET,) * 3
