@@ -35,7 +35,7 @@ DEV_POSTS = FIXTURES / "skatteetaten" / "corpus" / "posts"
 REDTEAM = FIXTURES / "redteam"
 BLIND = FIXTURES / "blind"
 LOG = REDTEAM / "FIRST_SIGHT.md"
-_ROW = re.compile(r"^\| (batch\d+) \|.*\| (\w+) \|$")
+_ROW = re.compile(r"^\| (batch\d+) \|.*\| ([0-9a-f]{7,40}) \|$")
 
 
 def first_sight_commits() -> dict[str, str]:
