@@ -18,6 +18,7 @@ import pytest
 from monitor.classify import classify
 from monitor.classify.blend import blend_category, shipped_model
 from monitor.classify.learned import NaiveBayes, Prediction, features, train
+from monitor.deliver.why import classified_text
 from monitor.model import Category, Notice
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,3 +114,19 @@ def test_classify_explains_the_shipped_model() -> None:
                     datetime(2022, 4, 8, 12, tzinfo=OSLO))  # fmt: skip
     assert any(reason.startswith("model: ") for reason in classify(notice).reasons)
     assert not any("model: " in reason for reason in classify(notice, use_model=False).reasons)
+
+
+def test_footer_words_a_model_overrule_in_norwegian_without_the_overruled_reasons() -> None:
+    reasons = (
+        "category api_change: model: api_change (p=0.998 from 80 known features; strongest 'w:xsd') "
+        "overrules the rules",
+        "category info: no downtime, error, resolution or API change terms",
+    )
+    assert classified_text("api_change", reasons) == (
+        "Klassifisert som API-endring: en statistisk modell trent på merkede varsler (sannsynlighet 99,8 %)."
+    )
+    agreeing = (
+        "category error: 'feil' in body",
+        "model: error (p=1.000 from 40 known features; strongest 'w:x'): agrees",
+    )
+    assert classified_text("error", agreeing) == "Klassifisert som feil: «feil» i teksten."
