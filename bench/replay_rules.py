@@ -4,7 +4,8 @@
 
 The commit's `monitor/` package is extracted with `git archive` into a temporary folder and run in a
 child process, so today's package is not disturbed. The commits are those logged in
-tests/fixtures/redteam/FIRST_SIGHT.md: the rules as they were when each batch was first seen.
+tests/fixtures/redteam/FIRST_SIGHT.md: the rules as they were when each batch was first seen (the
+rules alone, also where that commit blended them with the category model).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ except ImportError:
     component_apis = None
 for path in sorted(Path(sys.argv[1]).glob("*.md")):
     notice = read_post(path)
-    answer = classify(notice, components=component_apis) if component_apis else classify(notice)
+    try:  # the rules alone: commits with the category model take use_model
+        answer = classify(notice, components=component_apis, use_model=False)
+    except TypeError:
+        answer = classify(notice, components=component_apis) if component_apis else classify(notice)
     print(json.dumps({"id": path.name, "category": answer.category, "reasons": list(answer.reasons),
                       "apis": list(answer.apis), "environment": answer.environment}, ensure_ascii=False))
 """

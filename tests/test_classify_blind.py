@@ -18,7 +18,7 @@ BLIND = Path(__file__).parent / "fixtures" / "blind"
 BATCHES = ("batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7", "batch8")
 #: Batches scored after the category model came, with no rule changes made for them: each must keep at
 #: least its first-sight scores (it is not fixed to the targets, which would be per-example patching).
-MODEL_BATCHES = ("batch9",)
+MODEL_BATCHES = ("batch9", "batch10", "batch11", "batch12")
 LOG = Path(__file__).parent / "fixtures" / "redteam" / "FIRST_SIGHT.md"
 TARGETS = {"category": 0.97, "apis": 0.95, "environment": 0.95, "window start": 0.90, "window end": 0.90}
 
