@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 
 from monitor.classify import vocab
 from monitor.classify.apis import ComponentLookup, find_apis
+from monitor.classify.blend import THRESHOLD, blend_category, shipped_model
 from monitor.classify.category import decide, planned
 from monitor.classify.doubt import api_candidates, environment_unsure, incident_alternative
 from monitor.classify.environment import find_environment
+from monitor.classify.learned import NaiveBayes, features
 from monitor.classify.text import prepare
 from monitor.classify.vocab import Vocabulary
 from monitor.classify.window import find_chain_window
@@ -95,17 +97,30 @@ def _starts_later(window: Window | None, notice: Notice) -> bool:
 
 
 def classify(
-    notice: Notice, vocabulary: Vocabulary | None = None, components: ComponentLookup | None = None
+    notice: Notice,
+    vocabulary: Vocabulary | None = None,
+    components: ComponentLookup | None = None,
+    *,
+    category_model: NaiveBayes | None = None,
+    use_model: bool = True,
+    model_threshold: float = THRESHOLD,
 ) -> Classification:
     """Classify one notice as published (title and body together); pure and fast.
 
     `components` maps status-page component names to APIs (monitor.catalogue.components); with it,
-    a notice's "Berørte tjenester:" line decides the APIs before the text does.
+    a notice's "Berørte tjenester:" line decides the APIs before the text does. The category model
+    (`category_model`, else the shipped one) may overrule the rules' category where they are weak
+    (monitor.classify.blend); `use_model=False` gives the rules alone.
     """
     words = vocabulary or vocab.default()
     reference = reference_date(notice)
     prepared = prepare(notice.title or "", notice.text or "")
     category, reasons = decide(prepared, words, reference, notice.tags or ())
+    model = (category_model or shipped_model()) if use_model else None
+    if model is not None:
+        prediction = model.predict(features(notice.title or "", notice.text or ""))
+        weak = any("safety net" in reason for reason in reasons)
+        category, reasons = blend_category(category, reasons, weak, prediction, model_threshold)
     is_planned: bool | None = None
     window: Window | None = None
     if category == "downtime":

@@ -99,7 +99,14 @@ def classifier_commit(repo: Path) -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10
         )
         status = subprocess.run(
-            ["git", "status", "--porcelain", "monitor/classify", "monitor/data/vocabulary.yaml"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "monitor/classify",
+                "monitor/data/vocabulary.yaml",
+                "monitor/data/category_model.json",
+            ],
             cwd=repo,
             capture_output=True,
             text=True,

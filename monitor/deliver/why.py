@@ -26,7 +26,11 @@ CATEGORY_WORDS: dict[str, str] = {
     "info": "informasjon",
 }
 #: Prefixes of the classifier's own (English) reasons; these are never shown as they are.
-CLASSIFIER_PREFIX = re.compile(r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?):")
+CLASSIFIER_PREFIX = re.compile(
+    r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?|model):"
+)
+#: A category reason from the statistical model that overruled the rules (monitor/classify/blend.py).
+_MODEL = re.compile(r"model: \w+ \(p=([0-9.]+)")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
 _PLACES = {"title": "i tittelen", "body": "i teksten"}
 
@@ -46,6 +50,8 @@ def footer_text(alert: Alert) -> str:
 def classified_text(category: str, reasons: tuple[str, ...]) -> str:
     """ "Klassifisert som feil: «driftsproblemer» i tittelen." from the classification's reasons."""
     word = CATEGORY_WORDS.get(category, category)
+    if reasons and _MODEL.match(_category_tail(reasons[0])):
+        reasons = reasons[:1]  # the rules' reasons that follow argued for the category it overruled
     explained = [text for text in (norwegian_reason(reason) for reason in reasons) if text]
     if not explained:
         return f"Klassifisert som {word}."
@@ -66,7 +72,16 @@ def norwegian_reason(reason: str) -> str | None:
     return None  # APIs, environment and window are fields of the message already
 
 
+def _category_tail(reason: str) -> str:
+    match = re.match(r"category \w+: ", reason)
+    return reason[match.end() :] if match else ""
+
+
 def _category_reason(tail: str) -> str | None:
+    model = _MODEL.match(tail)
+    if model:
+        share = f"{float(model.group(1)) * 100:.1f}".replace(".", ",")
+        return f"en statistisk modell trent på merkede varsler (sannsynlighet {share} %)"
     if tail.startswith("operations notice"):
         inner = _hits(tail)
         where = inner or ("merket «Drift»" if "tagged Drift" in tail else "")
