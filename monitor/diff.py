@@ -4,6 +4,8 @@ Rules, in the order `diff` applies them:
 
 - A notice id never seen before is `new` (version 1).
 - A stored notice whose content hash differs is `edited` (version + 1, `previous` = stored notice).
+- An edit whose only difference is characters lost to "?", U+FFFD or mojibake ("Ã¸" for "ø") is
+  no edit (`only_lost_characters`): a source that mangled its text once must not alert twice.
 - A stored notice that was marked removed and shows up again is `edited` as well (version + 1,
   even when the text is unchanged): readers who were told it was withdrawn must hear it is back.
   The store records such a version with change_kind "restored".
@@ -20,6 +22,7 @@ before `diff` is called, otherwise a complete source would lose every notice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -29,6 +32,10 @@ from monitor.model import Change, Notice, StoredNotice
 SHRINK_MIN_PREVIOUS = 3
 #: Losing more than this share of the previous poll's notices in one poll is suspicious.
 SHRINK_MAX_LOSS = 0.5
+#: What a lost character leaves behind: "?", U+FFFD, or UTF-8 read as Latin-1/cp1252 ("Ã¸", "â€“").
+_LOSS_MARK = re.compile("[?\ufffd]|[ÃÂ][\u0080-\u00bf\u0152-\u2122]|â€.?")
+#: Everything a mangled character may become or come from; removed before comparing.
+_FRAGILE = re.compile("[^\x00-\x7f]|[?\ufffd]")
 
 
 def diff(previous: Mapping[str, StoredNotice], current: Sequence[Notice], *, complete: bool) -> list[Change]:
@@ -46,7 +53,9 @@ def diff(previous: Mapping[str, StoredNotice], current: Sequence[Notice], *, com
         stored = previous.get(notice.notice_id)
         if stored is None:
             changes.append(Change("new", notice, 1))
-        elif stored.removed or stored.content_hash != notice.content_hash():
+        elif stored.removed or (
+            stored.content_hash != notice.content_hash() and not only_lost_characters(stored.notice, notice)
+        ):
             changes.append(Change("edited", notice, stored.version + 1, previous=stored.notice))
     oldest = _oldest_date(seen.values())
     for notice_id in sorted(previous):
@@ -56,6 +65,19 @@ def diff(previous: Mapping[str, StoredNotice], current: Sequence[Notice], *, com
         if complete or _inside_window(stored.notice, oldest):
             changes.append(Change("removed", stored.notice, stored.version))
     return changes
+
+
+def only_lost_characters(before: Notice, after: Notice) -> bool:
+    """True when `before` and `after` differ only where characters were lost or mangled.
+
+    That is: with every non-ASCII character, "?" and U+FFFD removed, title and text are equal,
+    and one side carries more loss marks ("?", U+FFFD, mojibake) than the other. Either direction
+    counts: the damage arriving is no edit, and neither is it being repaired.
+    """
+    old, new = f"{before.title}\n{before.text}", f"{after.title}\n{after.text}"
+    if _FRAGILE.sub("", " ".join(old.split())) != _FRAGILE.sub("", " ".join(new.split())):
+        return False
+    return len(_LOSS_MARK.findall(old)) != len(_LOSS_MARK.findall(new))
 
 
 def suspicious_shrink(

@@ -8,11 +8,16 @@ whose error names the target's scheme and host only. The body of a failed fetch 
 `fetch` never raises for network or HTTP problems: every outcome is a `FetchResult`, with
 `error` set to a human sentence when the body cannot be used. One log line per fetch
 (URL without its query string, status, milliseconds, bytes).
+
+Every fetch goes through one long-lived client (`shared_client`): pooled keep-alive connections and
+one TLS context, built once instead of per poll. `close_clients` closes it (at shutdown and on
+reload; the next fetch builds a fresh one).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Collection
 from dataclasses import replace
@@ -31,6 +36,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_SECONDS = 20.0
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 5
+#: Connections kept open by the shared client (a handful of source hosts).
+POOL_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=120.0)
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml, application/json, text/html;q=0.9, */*;q=0.8"
 )
@@ -61,8 +68,7 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     started = time.monotonic()
-    own_client = client is None
-    http = client or httpx.Client(max_redirects=MAX_REDIRECTS)
+    http = client or shared_client()
     try:
         result = _follow(http, url, headers, timeout, max_bytes, started, allowed_hosts)
     except httpx.TimeoutException:
@@ -75,9 +81,6 @@ def fetch(
         result = _failure(url, started, f"could not connect to {_host(url)}: {_reason(error)}")
     except (httpx.HTTPError, httpx.StreamError, OSError) as error:
         result = _failure(url, started, f"network error talking to {_host(url)}: {_reason(error)}")
-    finally:
-        if own_client:
-            http.close()
     logger.info(
         "fetch %s status=%s ms=%.0f bytes=%d%s",
         _redact(url),
@@ -87,6 +90,28 @@ def fetch(
         f" error={result.error!r}" if result.error else "",
     )
     return result
+
+
+_shared: httpx.Client | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """The process's client for sources: built on first use, kept until `close_clients`."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.is_closed:
+            _shared = httpx.Client(max_redirects=MAX_REDIRECTS, limits=POOL_LIMITS)
+        return _shared
+
+
+def close_clients() -> None:
+    """Close the shared client (shutdown, reload); the next fetch builds a new one."""
+    global _shared
+    with _shared_lock:
+        client, _shared = _shared, None
+    if client is not None:
+        client.close()
 
 
 def _follow(

@@ -122,6 +122,27 @@ class Classification:
     environment: Environment
     window: Window | None
     reasons: tuple[str, ...] = ()
+    #: Fields the classifier is unsure of ("category", "apis", "environment"); the rest are sure.
+    unsure: frozenset[str] = frozenset()
+    #: When unsure of `apis`: the other APIs it may concern; alerts go to the union (`routed_apis`).
+    api_candidates: tuple[str, ...] = ()
+    #: When unsure between an incident and info: the incident category it may be, routed as well.
+    alternative: Category | None = None
+    #: Set when an admin corrected the classification (`driftsvarsel correct`).
+    corrected: bool = False
+
+    def confidence(self, name: str) -> Literal["high", "low"]:
+        """The classifier's confidence in one field."""
+        return "low" if name in self.unsure else "high"
+
+    @property
+    def routed_apis(self) -> tuple[str, ...]:
+        """The APIs alerts go to: `apis`, widened by the candidates when unsure (never narrowed)."""
+        if not self.api_candidates or ALL_APIS in self.apis:
+            return self.apis
+        if ALL_APIS in self.api_candidates:
+            return (ALL_APIS,)
+        return tuple(sorted(set(self.apis) | set(self.api_candidates)))
 
     def as_label(self, notice_id: str) -> dict[str, object]:
         """The GUIDE.md label object (the `driftsvarsel classify` output line)."""

@@ -10,6 +10,7 @@ the stage modules, passing plain data between them.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -20,25 +21,32 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor import fetch as fetching
+from monitor.catalogue.components import component_lookup
 from monitor.classify import Vocabulary, classify, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver import digest
 from monitor.deliver.held import hold_alerts
 from monitor.deliver.reminders import queue_reminders, resolution_span, with_duration
 from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert, truncate
+from monitor.deliver.summary import queue_storm
 from monitor.deliver.worker import DrainStats, drain
 from monitor.diff import diff, suspicious_shrink
 from monitor.docs.check import DocChangeReport, assess
 from monitor.errors import UserError
 from monitor.model import Alert, Change, Classification, FetchResult, Message, Notice
 from monitor.probes.round import note_for
-from monitor.route import incidents
+from monitor.probes.selfcheck import back_messages, lost_messages, sources_offline
+from monitor.route import incidents, sameevent, storm
 from monitor.route.recipients import route
 from monitor.sources import SourceFormatError, parse_body
 from monitor.store import diffs as diff_store
+from monitor.store import events as event_store
 from monitor.store import notices as notice_store
-from monitor.store import open_db, outbox, write_transaction
+from monitor.store import open_db, outbox, overrides, write_transaction
+from monitor.store import selfcheck as selfcheck_store
 from monitor.store import sources as source_store
+from monitor.store import threads as thread_store
 from monitor.texts import say
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,8 @@ log = logging.getLogger(__name__)
 COMPLETE_KINDS = frozenset({"docpage", "openapi"})
 #: Document sources: their changes are API changes by construction (see monitor.docs.check).
 DOC_KINDS = frozenset({"docpage", "openapi"})
+#: How far back another source's notice may be the same event as a new one.
+SAME_EVENT_LOOKBACK = timedelta(days=30)
 #: Sort key for notices without a date (doc sections): before every dated one, in source order.
 UNDATED = datetime.min.replace(tzinfo=UTC)
 
@@ -96,6 +106,11 @@ def poll_source(
         return PollReport(source.name, "not_modified")
     if not result.ok:
         return _failed(db, rules, source, result, result.error or f"HTTP {result.status}", now)
+    body_hash = fingerprint(source, result.body)
+    if body_hash == state.body_hash and state.baselined_at is not None:
+        # The body of the last good poll again: nothing to parse, nothing can have changed.
+        _record(db, rules, source, result, notices=None, error=None, now=now, body_hash=body_hash)
+        return PollReport(source.name, "unchanged")
     try:
         notices = parse_body(
             result.body, source, content_type=result.content_type, trusted_hosts=rules.settings.trusted_hosts
@@ -117,12 +132,23 @@ def poll_source(
         else {}
     )
     classifications = {
-        change.notice.notice_id: (
-            docs[change.notice.notice_id].classification if docs else classify(change.notice, vocabulary)
+        # An admin's correction (`driftsvarsel correct`) holds for every later version of the notice.
+        change.notice.notice_id: overrides.corrected_classification(
+            db,
+            notice_store.notice_key(change.notice),
+            docs[change.notice.notice_id].classification
+            if docs
+            else classify(change.notice, vocabulary, component_lookup(rules.components)),
         )
         for change in changes
     }
-    alerts = _alerts_for(db, rules, source, changes, classifications, baseline=baseline, now=now)
+    threads = incidents.PollThreads.load(db, now)
+    alerts = _alerts_for(db, rules, source, changes, classifications, threads, baseline=baseline, now=now)
+    alerts, held = (
+        (alerts, None)
+        if baseline
+        else storm.contain(source.name, changes, alerts, rules.settings.max_new_per_poll)
+    )
     messages = [(alert, _render(alert, probe_note, db, docs)) for alert in alerts]
     # One transaction: the changes, the alerts they owe, the fetch state and the baseline mark,
     # so a crash anywhere leaves the poll undone (and redone next time), never half done.
@@ -130,7 +156,10 @@ def poll_source(
         notice_store.commit_poll(db, source.name, changes, classifications, messages, now)
         hold_alerts(db, rules, alerts, now)  # quiet hours and digests (the channels' schedules)
         _record_diffs(db, source, changes, docs, now)
-        _record(db, rules, source, result, notices=len(notices), error=None, now=now)
+        thread_store.record_closures(db, threads.closures, now)
+        if held is not None:
+            queue_storm(db, rules, held.source, len(held.new), held.held, now)
+        _record(db, rules, source, result, notices=len(notices), error=None, now=now, body_hash=body_hash)
         if baseline:
             source_store.mark_baselined(db, source.name, now)
     outcome = "baseline" if baseline else ("changed" if changes else "unchanged")
@@ -151,40 +180,60 @@ def _alerts_for(
     source: SourceConfig,
     changes: Sequence[Change],
     classifications: dict[str, Classification],
+    threads: incidents.PollThreads,
     *,
     baseline: bool,
     now: datetime,
 ) -> list[Alert]:
     """Route every change that owes an alert.
 
-    Owe none: removed notices (but removed doc sections), a quiet baseline, and notices another
+    Owe none: removed notices (but removed doc sections, and withdrawn planned work, which goes to
+    those who got it: `incidents.withdrawn`), a quiet baseline, and notices another
     source already announced
     (the listing page and the feed carry the same posts under the same id: the first one wins).
+    A notice that repeats another source's (same post linked, same window and APIs) alerts only
+    what it adds, as an update in that notice's thread (monitor.route.sameevent).
     """
     alerts: list[Alert] = []
     elsewhere = notice_store.seen_elsewhere(db, source.name, (c.notice.notice_id for c in changes))
-    batch: list[tuple[str, Notice, Classification]] = []
+    # Documentation sections are not announcements: a post linking to an API's docs is no repeat.
+    doc_sources = {other.name for other in rules.sources if other.kind in DOC_KINDS}
+    known = event_store.others_since(db, source.name, now - SAME_EVENT_LOOKBACK)
+    events = sameevent.build(
+        item for item in known if item[1].source not in doc_sources and source.name not in doc_sources
+    )
     for change in _oldest_first(changes):
-        # A withdrawn notice is recorded, not alerted; a section gone from an API's documentation
-        # is an API change for its users.
-        if change.notice.notice_id in elsewhere or (
-            change.kind == "removed" and source.kind not in DOC_KINDS
-        ):
-            continue
         classification = classifications[change.notice.notice_id]
         key = f"{source.name}:{change.notice.notice_id}"
+        # A notice taken down was withdrawn (told to those who got it, if it was planned work); a
+        # section gone from an API's documentation is an API change for its users.
+        withdrawn = change.kind == "removed" and source.kind not in DOC_KINDS
+        if withdrawn and not baseline:
+            alerts.extend(
+                incidents.withdrawn(threads, key, change, classification, language_of=rules.language_of)
+            )
+        if withdrawn or change.notice.notice_id in elsewhere:
+            continue
         if baseline and not _recent(change.notice, rules.settings.baseline_alert_days, now):
-            batch.append((key, change.notice, classification))
+            threads.add(key, change.notice, classification, ())
             continue
         routed = route(change, classification, rules)
-        if classification.category == "resolved":
+        original = events.original(change.notice, classification)
+        if original is not None and not sameevent.adds(
+            change, classification, events.classifications[original]
+        ):
+            threads.add(key, change.notice, classification, ())
+            continue
+        if original is not None and classification.category != "resolved":
+            routed = incidents.thread_under(threads, original, routed)
+        elif classification.category == "resolved":
             routed = incidents.thread_resolution(
-                db, change, classification, routed, batch, alerts, now, language_of=rules.language_of
+                threads, change, classification, routed, now, language_of=rules.language_of
             )
         elif classification.category in incidents.INCIDENT_CATEGORIES and change.kind == "new":
-            routed = incidents.thread_follow_up(db, change, classification, routed, batch, alerts, now)
+            routed = incidents.thread_follow_up(threads, change, classification, routed, now)
         alerts.extend(routed)
-        batch.append((key, change.notice, classification))
+        threads.add(key, change.notice, classification, routed)
     return alerts
 
 
@@ -196,7 +245,13 @@ def _render(
 ) -> Message:
     note = probe_note(alert.classification, alert.language) if probe_note is not None else None
     in_reply_to = outbox.thread_message_id(db, alert.thread_key) if alert.thread_key else None
-    message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to)
+    change = alert.change
+    previous = (
+        event_store.classification_of(db, notice_store.notice_key(change.notice), change.version - 1)
+        if change.kind == "edited"
+        else None
+    )
+    message = render_alert(alert, probe_note=note, in_reply_to=in_reply_to, previous=previous)
     parent = outbox.item_by_key(db, alert.thread_key) if alert.thread_key else None
     span = resolution_span(alert, parent.created_at if parent is not None else None)
     if span is not None:
@@ -272,28 +327,56 @@ def _record(
     notices: int | None,
     error: str | None,
     now: datetime,
+    body_hash: str | None = None,
 ) -> None:
-    """Log the fetch; tell the admin route once when a source breaks and once when it recovers."""
+    """Log the fetch; tell the admin route once when a source breaks and once when it recovers
+    (grouped with the other sources' faults of the hour in one message)."""
     transition = source_store.record_fetch(
-        db, source.name, source.kind, source.url, result, notices=notices, error=error, now=now
+        db,
+        source.name,
+        source.kind,
+        source.url,
+        result,
+        notices=notices,
+        error=error,
+        now=now,
+        body_hash=body_hash,
     )
+    stamp = f"{source.name}:{now:%Y%m%dT%H%M}"
+    _check_network(db, rules, error or result.error, now)
     if transition.broke:
-        report_to_admin(
-            db,
-            rules,
-            now,
-            key=f"admin:source-broken:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=say(rules.admin_malform, "admin.source_broken_subject", source=source.name),
-            text=say(rules.admin_malform, "admin.source_broken_text", url=source.url, error=error),
+        line = say(
+            rules.admin_malform, "admin.source_broken_text", source=source.name, url=source.url, error=error
         )
+        subject = say(rules.admin_malform, "admin.source_broken_subject", source=source.name)
+        key = f"admin:source-broken:{stamp}"
     elif transition.recovered:
-        report_to_admin(
-            db,
-            rules,
-            now,
-            key=f"admin:source-recovered:{source.name}:{now:%Y%m%dT%H%M}",
-            subject=say(rules.admin_malform, "admin.source_recovered_subject", source=source.name),
-            text=say(rules.admin_malform, "admin.source_recovered_text", url=source.url),
+        line = say(rules.admin_malform, "admin.source_recovered_text", source=source.name, url=source.url)
+        subject = say(rules.admin_malform, "admin.source_recovered_subject", source=source.name)
+        key = f"admin:source-recovered:{stamp}"
+    else:
+        return
+    # One admin message per hour for all source faults (monitor.deliver.digest).
+    digest.report(db, rules, topic="sources", key=key, subject=subject, line=line, now=now)
+
+
+def _check_network(db: sqlite_utils.Database, rules: Rules, error: str | None, now: datetime) -> None:
+    """Our own outage (monitor.probes.selfcheck): every source failing to connect is the admin's
+    "monitoren har mistet nettverket", once; a source answering again ends it."""
+    # Asked before the transaction: it may wait for the reference, and must not hold the lock meanwhile.
+    if error is not None and selfcheck_store.is_lost(db):
+        return
+    why = None if error is None else sources_offline(rules, source_store.source_states(db))
+    with write_transaction(db):
+        if error is None:
+            since = selfcheck_store.mark_back(db)
+            messages = [] if since is None else back_messages(rules, now, since)
+        else:
+            messages = (
+                lost_messages(rules, now, why) if why and selfcheck_store.mark_lost(db, now, why) else []
+            )
+        outbox.enqueue_admin(
+            db, [("admin", item.channel, item.idem_key, item.message) for item in messages], now
         )
 
 
@@ -366,6 +449,13 @@ def poll_once(
             if stats.sent + stats.retried + stats.dead == 0:
                 break
     return PollOnce(tuple(reports), totals, outbox.depth(db).get("pending", 0))
+
+
+def fingerprint(source: SourceConfig, body: bytes) -> str:
+    """What identifies a body as already seen: a hash of the source's kind, URL and the body."""
+    digest = hashlib.sha256(f"{source.kind}\n{source.url}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def utcnow() -> datetime:

@@ -156,13 +156,13 @@ def resetting_server() -> Iterator[int]:
         listener.close()
 
 
-def refused_port() -> int:
-    """A loopback port nothing listens on."""
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = int(probe.getsockname()[1])
-    probe.close()
-    return port
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound but not listening, and held for the whole
+    `with` block, so no other process can take it meanwhile (as a closed port could be)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
 
 
 @dataclass

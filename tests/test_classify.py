@@ -18,12 +18,15 @@ from monitor.model import Notice
 from monitor.sources.postfile import read_post
 
 OSLO = ZoneInfo("Europe/Oslo")
-TARGETS = {
-    "category": 0.97,
-    "apis": 0.95,
-    "environment": 0.95,
-    "window start": 0.90,
-    "window end": 0.90,
+#: Held at what the classifier reaches on the 150 dev notices: every field right (field → labels
+#: scored; windows only where the label has one). A regression of a single label fails.
+SCORED = {
+    "category": 150,
+    "planned": 150,
+    "apis": 150,
+    "environment": 150,
+    "window start": 32,
+    "window end": 21,
 }
 
 
@@ -39,11 +42,13 @@ def _period(sentence: str, reference: date) -> tuple[str | None, str | None]:
     )
 
 
-def test_classify_dev_set_meets_targets(real_dir: Path) -> None:
+def test_classify_dev_set_is_right_on_every_field(real_dir: Path) -> None:
     report = evaluate(real_dir / "labels" / "dev.jsonl", None)
     assert report.count == 150 and not report.missing_files
-    for name, target in TARGETS.items():
-        assert report.scores[name].accuracy >= target, (name, report.misses)
+    assert report.misses == []
+    assert {name: (score.correct, score.total) for name, score in report.scores.items()} == {
+        name: (count, count) for name, count in SCORED.items()
+    }
 
 
 def test_classify_never_calls_an_outage_info_or_api_change(real_dir: Path) -> None:

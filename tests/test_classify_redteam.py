@@ -1,7 +1,7 @@
 """The classifier on the red-team notices (tests/fixtures/redteam): new wording the rules were not
 written from (nynorsk, typos, English loan words, many ways to write times, status-page texts,
-postponed and cancelled maintenance). They stand in for the held-back notices, so they must meet
-the same targets; the labels were written per shared/labels/GUIDE.md before the classifier ran.
+postponed and cancelled maintenance). They stand in for the held-back notices, so they are held at
+what is reached; the labels were written per shared/labels/GUIDE.md before the classifier ran.
 """
 
 from __future__ import annotations
@@ -13,13 +13,18 @@ import pytest
 from monitor.cli.evaluate import EvalReport, evaluate
 
 REDTEAM = Path(__file__).parent / "fixtures" / "redteam"
-TARGETS = {
-    "category": 0.97,
-    "apis": 0.95,
-    "environment": 0.95,
-    "window start": 0.90,
-    "window end": 0.90,
+#: Held at what the classifier reaches on the 233 red-team notices: field → (right, scored). The one
+#: miss is listed below; when a change fixes it, raise the count and empty the list.
+SCORED = {
+    "category": (232, 233),
+    "planned": (233, 233),
+    "apis": (233, 233),
+    "environment": (233, 233),
+    "window start": (70, 70),
+    "window end": (64, 64),
 }
+#: (file, field, expected, got): a nynorsk summer info notice that the classifier calls an error.
+KNOWN_MISSES = [("2025-06-27-rt207-d-sommar-nn.md", "category", "info", "error")]
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +33,17 @@ def report() -> EvalReport:
 
 
 def test_redteam_set_is_complete(report: EvalReport) -> None:
-    assert report.count >= 80 and not report.missing_files
+    assert report.count == 233 and not report.missing_files
 
 
-@pytest.mark.parametrize("field", sorted(TARGETS))
-def test_redteam_set_meets_target(report: EvalReport, field: str) -> None:
-    misses = [miss for miss in report.misses if miss[1] == field]
-    assert report.scores[field].accuracy >= TARGETS[field], misses
+@pytest.mark.parametrize("field", sorted(SCORED))
+def test_redteam_set_holds_its_score(report: EvalReport, field: str) -> None:
+    score = report.scores[field]
+    assert (score.correct, score.total) == SCORED[field], [miss for miss in report.misses if miss[1] == field]
+
+
+def test_redteam_misses_only_the_known_one(report: EvalReport) -> None:
+    assert report.misses == KNOWN_MISSES
 
 
 def test_redteam_never_calls_an_outage_info_or_api_change(report: EvalReport) -> None:

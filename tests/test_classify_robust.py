@@ -3,7 +3,6 @@ impossible dates and clock times."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -60,21 +59,19 @@ def test_classify_never_raises_on_odd_input(name: str) -> None:
         result.as_label(name)
 
 
-def test_classify_handles_50_kb_quickly() -> None:
+def test_classify_handles_50_kb() -> None:
+    # How fast: bench/classify_speed.py prints the figure (no wall-time assertions in tests).
     sentence = (
         "Det blir nedetid på Inntekt API tirsdag 4. mars fra kl. 18:00 til kl. 20:00 på grunn av "
         "vedlikehold, og vi undersøker feilen som ga treghet i testmiljøet. "
     )
     text = (sentence * (50_000 // len(sentence) + 1))[:50_000]
-    started = time.perf_counter()
     result = classify(Notice("test", "big", "Planlagt vedlikehold", text, "", WHEN))
-    assert time.perf_counter() - started < 2.0
     assert result.category == "downtime"
     assert result.window is not None and result.window.start == "2025-03-04T18:00"
 
 
 def test_classify_handles_50_kb_without_sentence_breaks() -> None:
     text = "nedetid kl. 18 " * 3500 + "|" * 2000
-    started = time.perf_counter()
-    classify(Notice("test", "flat", "x", text, "", WHEN))
-    assert time.perf_counter() - started < 2.0
+    result = classify(Notice("test", "flat", "x", text, "", WHEN))
+    assert result.category == "downtime"

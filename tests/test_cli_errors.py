@@ -227,13 +227,27 @@ def test_database_of_another_program_is_left_alone(
     assert tables == ["users"] and journal == "delete"
 
 
+class ReadOnlyFile:
+    """The os module as seen on a file system where `path` is read-only (and all else is real)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    def access(self, path: str | Path, mode: int) -> bool:
+        return Path(path) != self.path and os.access(path, mode)
+
+
 def test_read_only_database_reads_but_refuses_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = tmp_path / "driftsvarsel.db"
     open_db(database).conn.close()
-    # As root, file modes do not stop writes; os.access is what the check asks.
-    monkeypatch.setattr(store.os, "access", lambda path, mode: Path(path) != database)
+    # As root, file modes do not stop writes; os.access is what the check asks. Only monitor.store
+    # sees this read-only file system: the rest of the process keeps the real os.
+    monkeypatch.setattr(store, "os", ReadOnlyFile(database))
     code, output = run_cli(capsys, "outbox", "--db", str(database))
     assert code == 0
     code, output = run_cli(capsys, "outbox", "retry", "--all", "--db", str(database))

@@ -24,8 +24,8 @@ TITLE = "Vi har driftsproblemer på en rekke av Skatteetatens systemer og applik
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     instance.serve(build_feed(15))
     instance.poll_and_deliver()  # baseline, 2024-01-27 09:00 UTC
     instance.serve(build_feed(22))
@@ -43,7 +43,7 @@ def test_outbox_json_counts_and_items(world: World, capsys: pytest.CaptureFixtur
     database = str(world.rules.settings.database)
     report = run_json(capsys, "outbox", "--db", database, "--json", "--state", "all")
     assert isinstance(report, dict) and set(report) == {"counts", "items"}
-    assert report["counts"] == {"pending": 0, "done": 24, "dead": 0}
+    assert report["counts"] == {"pending": 0, "done": 24, "dead": 0, "silenced": 0}
     items = report["items"]
     assert len(items) == 24
     assert [item["id"] for item in items] == list(range(1, 25))
@@ -65,7 +65,7 @@ def test_outbox_json_counts_and_items(world: World, capsys: pytest.CaptureFixtur
     }
     assert items[-1]["kommune"] == "admin"
     default = run_json(capsys, "outbox", "--db", database, "--json")
-    assert default == {"counts": {"pending": 0, "done": 24, "dead": 0}, "items": []}
+    assert default == {"counts": {"pending": 0, "done": 24, "dead": 0, "silenced": 0}, "items": []}
 
 
 def test_outbox_text_shows_next_attempt_in_oslo_time(
@@ -90,7 +90,7 @@ def test_outbox_text_shows_next_attempt_in_oslo_time(
         "HTTP",
         "500",
     ]
-    assert lines[-1] == "(1 shown; pending 1, done 23, dead 0)"
+    assert lines[-1] == "(1 shown; pending 1, done 23, dead 0, silenced 0)"
 
 
 def test_history_json_versions_and_diffs(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,6 +102,7 @@ def test_history_json_versions_and_diffs(world: World, capsys: pytest.CaptureFix
                 "key": FIRST_KEY,
                 "title": TITLE,
                 "removed_at": None,
+                "corrections": [],
                 "versions": [
                     {
                         "version": 1,

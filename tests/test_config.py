@@ -392,9 +392,6 @@ def test_load_rules_problems_come_in_file_order(tmp_path: Path) -> None:
 
 
 def test_load_rules_vocabulary_is_checked_by_the_classifier(tmp_path: Path) -> None:
-    classify = pytest.importorskip("monitor.classify")
-    if not hasattr(classify, "validate_vocabulary"):
-        pytest.skip("monitor.classify.validate_vocabulary not written yet")
     text = SMTP + KOMMUNE + "vocabulary:\n  nosuchgroup: [x]\n"
     problem = _only(tmp_path, text)
     assert ":18: vocabulary.nosuchgroup: unknown group 'nosuchgroup'" in problem
@@ -524,10 +521,6 @@ def test_load_rules_probes_loopback_hosts_allow_short_interval(tmp_path: Path) -
 
 
 def test_cli_rules_test_routes_a_corpus_post(corpus_dir: Path) -> None:
-    pytest.importorskip("monitor.sources.postfile")
-    classify = pytest.importorskip("monitor.classify")
-    if not hasattr(classify, "classify"):
-        pytest.skip("monitor.classify.classify not written yet")
     post = corpus_dir / "posts" / "2022-02-18-12-00-endring-xml.md"
     result = _cli("rules", "test", str(post), "--rules", "rules.yaml")
     assert result.returncode == 0, result.stderr

@@ -56,7 +56,7 @@ settings:
   state_dir: {state_dir}
   database: driftsvarsel.db
   slack_api_url: {slack_api}
-  metrics_listen: 127.0.0.1:{metrics_port}
+  metrics_listen: 127.0.0.1:0
   healthz_max_age_seconds: 600
 {heartbeat}  smtp:
     host: 127.0.0.1
@@ -141,12 +141,6 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_TI
         time.sleep(0.1)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class DaemonProcess:
     """A running `python -m monitor run`; its stderr goes to a file the test reads at any time."""
@@ -183,7 +177,6 @@ class Harness:
     smtp: SmtpReceiver
     gateway: Gateway
     notify: NotifySocket
-    metrics_port: int = field(default_factory=free_port)
     daemons: list[DaemonProcess] = field(default_factory=list)
 
     @property
@@ -196,7 +189,10 @@ class Harness:
 
     @property
     def metrics_url(self) -> str:
-        return f"http://127.0.0.1:{self.metrics_port}"
+        """Where the newest daemon serves /metrics: it binds port 0 and logs the port it got."""
+        urls = re.findall(r"metrics at (http://127\.0\.0\.1:\d+)/metrics", self.daemons[-1].log())
+        assert urls, "the daemon logged no metrics address"
+        return str(urls[-1])
 
     def write_rules(
         self,
@@ -210,7 +206,6 @@ class Harness:
         text = RULES.format(
             state_dir=self.tmp_path / "state",
             slack_api=self.slack.api_url,
-            metrics_port=self.metrics_port,
             heartbeat=heartbeat,
             smtp_port=self.smtp.port,
             feed=self.feed.url(FEED_PATH),
@@ -286,7 +281,9 @@ class Harness:
         return bool(self.query("SELECT 1 FROM sources WHERE baselined_at IS NOT NULL"))
 
     def fetch_count(self) -> int:
-        return len(self.query("SELECT id FROM fetch_log"))
+        # A repeated outcome counts up its line's `repeats` instead of adding a line.
+        rows = self.query("SELECT coalesce(sum(repeats), 0) FROM fetch_log")
+        return int(rows[0][0]) if rows else 0
 
     def outbox(self) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM outbox ORDER BY id")
@@ -349,6 +346,7 @@ def labels(**values: str) -> frozenset[tuple[str, str]]:
 # -- start, watchdog, polls, deliveries, metrics, journal logging ------------------------------
 def test_run_under_systemd_notifies_polls_delivers_and_serves_metrics(harness: Harness) -> None:
     harness.write_rules(probes=harness.gateway_probes())
+    started = time.time()
     daemon, ready = harness.start_ready(journal=True)
 
     assert harness.notify.fields(ready)["STATUS"] == "watching 1 sources for 1 kommuner"
@@ -376,7 +374,7 @@ def test_run_under_systemd_notifies_polls_delivers_and_serves_metrics(harness: H
     assert samples[("driftsvarsel_deliveries_total", labels(channel_kind="email", result="ok"))] == 1
     assert samples[("driftsvarsel_probe_state", labels(api="inntekt", environment="prod"))] == 1
     last_poll = samples[("driftsvarsel_last_good_poll_timestamp_seconds", labels(source="nyheter-atom"))]
-    assert abs(last_poll - time.time()) < 60
+    assert started <= last_poll <= time.time()
     health = httpx.get(f"{harness.metrics_url}/healthz", timeout=5)
     assert health.status_code == 200 and health.text.startswith("ok: last good poll")
 
@@ -518,8 +516,13 @@ def test_reload_keeps_the_next_poll_of_a_source_whose_interval_is_unchanged(
         assert len(daemon.rules.kommuner) == 2
 
         harness.write_rules(interval=1800, more_kommuner=BERGEN)
+        before = datetime.now(UTC)
         assert daemon.reload()
+        after = datetime.now(UTC)
         rescheduled = daemon.scheduler.get_job(job.id)
+        # A changed interval does restart it: the next poll is one new interval from the reload.
+        interval = timedelta(seconds=1800)
+        assert before + interval <= rescheduled.next_run_time <= after + interval
         assert rescheduled.trigger.interval_length == 1800
         assert rescheduled.trigger.jitter is None  # these rules ask for jitter_seconds: 0
 
@@ -530,8 +533,6 @@ def test_reload_keeps_the_next_poll_of_a_source_whose_interval_is_unchanged(
         )
         assert daemon.reload()
         assert daemon.scheduler.get_job(job.id).trigger.jitter == 45
-        # A changed interval does restart it: the next poll is one new interval from now.
-        assert abs((rescheduled.next_run_time - datetime.now(UTC)).total_seconds() - 1800) < 60
     finally:
         daemon.scheduler.shutdown(wait=False)
 
@@ -561,6 +562,9 @@ def test_sigterm_lets_the_delivery_in_flight_finish_and_exits_0(harness: Harness
 # -- heartbeat ----------------------------------------------------------------------------------
 def test_run_heartbeat_reaches_admin_once_per_day_across_restarts(harness: Harness) -> None:
     harness.write_rules(heartbeat_hour=0)  # hour 0: today's heartbeat is always due already
+    # The day before the first daemon starts and after the last check bracket every heartbeat key,
+    # so the test holds across midnight (Oslo time), when a second day's heartbeat is owed.
+    before = datetime.now(OSLO).date()
     first, _ = harness.start_ready()
     beat = wait_until(lambda: harness.mails_to("admin@test.localhost"), "the heartbeat mail")
     # Sent after the first poll, so it reports it.
@@ -576,10 +580,14 @@ def test_run_heartbeat_reaches_admin_once_per_day_across_restarts(harness: Harne
     harness.serve_feed(BASELINE_ENTRIES + 1)
     wait_until(lambda: harness.slack_texts(), "an alert from the restarted daemon")
     wait_until(lambda: harness.mails_to("drift@oslo.test.localhost"), "Oslo's mail")
-    assert len(harness.mails_to("admin@test.localhost")) == 1
-    today = datetime.now(OSLO).date().isoformat()
     admin_keys = [row["idem_key"] for row in harness.outbox() if row["kommune"] == "admin"]
-    assert admin_keys == [f"admin:heartbeat:{today}|admin|epost"]
+    after = datetime.now(OSLO).date()
+    days = [f"admin:heartbeat:{day.isoformat()}|admin|epost" for day in sorted({before, after})]
+    if before == after:
+        assert admin_keys == days
+    else:
+        assert admin_keys in (days, days[:1], days[1:])
+    assert len(harness.mails_to("admin@test.localhost")) == len(admin_keys)
     second.send(signal.SIGTERM)
     assert second.wait_exit(timeout=30) == 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import trustme
 from delivery_samples import channel, make_alert, settings
+from probe_servers import refused_port
 
 from monitor.deliver import DeliveryContext
 from monitor.deliver.mail import build_email, send
@@ -181,5 +182,7 @@ def test_send_connection_refused_and_timeout_are_retryable() -> None:
         config = settings(host="127.0.0.1", port=port, security="none")
         result = send(message(), channel("email", to=TO), DeliveryContext(None, config, timeout=0.3))
         assert not result.ok and not result.permanent and "timed out" in result.detail
-    refused = send(message(), channel("email", to=TO), DeliveryContext(None, config, timeout=2))
+    with refused_port() as port:
+        config = settings(host="127.0.0.1", port=port, security="none")
+        refused = send(message(), channel("email", to=TO), DeliveryContext(None, config, timeout=2))
     assert not refused.ok and not refused.permanent and "refused" in refused.detail.lower()

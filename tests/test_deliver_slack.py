@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 from delivery_samples import channel, make_alert, settings
+from probe_servers import refused_port
 
 from monitor.deliver import SENDERS, DeliveryContext, check_webhook_url
 from monitor.deliver.render import render_alert
@@ -98,13 +98,11 @@ def test_send_webhook_timeout_is_retryable() -> None:
 
 
 def test_send_webhook_connection_refused_is_retryable() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    context = DeliveryContext(
-        secret=f"http://127.0.0.1:{port}/services/T/B/X", settings=settings(), timeout=2
-    )
-    result = send_webhook(message(), channel("slack_webhook"), context)
+    with refused_port() as port:
+        context = DeliveryContext(
+            secret=f"http://127.0.0.1:{port}/services/T/B/X", settings=settings(), timeout=2
+        )
+        result = send_webhook(message(), channel("slack_webhook"), context)
     assert not result.ok and not result.permanent
     assert "refused" in result.detail.lower()
 

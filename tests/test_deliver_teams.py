@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from delivery_samples import channel, make_alert, settings
+from probe_servers import refused_port
 
 from monitor.deliver import DeliveryContext
 from monitor.deliver.render import render_alert
@@ -121,10 +121,8 @@ def test_send_timeout_is_retryable() -> None:
 
 
 def test_send_connection_refused_is_retryable() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = send(message(), channel("teams"), context(f"http://127.0.0.1:{port}/workflows/x?sig=secret"))
+    with refused_port() as port:
+        result = send(message(), channel("teams"), context(f"http://127.0.0.1:{port}/workflows/x?sig=secret"))
     assert not result.ok and not result.permanent and "secret" not in result.detail
 
 

@@ -139,3 +139,34 @@ def test_suspicious_shrink_normal_changes_pass() -> None:
     assert suspicious_shrink(20, [notice(number) for number in range(10)]) is None
     assert suspicious_shrink(2, []) is None  # too few to judge
     assert suspicious_shrink(0, []) is None
+
+
+def test_diff_duplicate_id_does_not_hide_the_notices_after_it() -> None:
+    changes = diff({}, [notice(1), notice(1, "igjen"), notice(2)], complete=False)
+    assert kinds(changes) == [("new", "post-1", 1), ("new", "post-2", 1)]
+
+
+def test_suspicious_shrink_guards_from_three_previous_notices() -> None:
+    # A complete source of SHRINK_MIN_PREVIOUS (3) notices returning none would mark all 3 removed.
+    assert suspicious_shrink(3, []) == "kilden ga ingen varsler, forrige henting ga 3"
+    assert (
+        suspicious_shrink(3, [notice(1)]) == "kilden ga 1 varsler, forrige henting ga 3 (mistet 2 på én gang)"
+    )
+    assert suspicious_shrink(2, [notice(1)]) is None
+
+
+def test_suspicious_shrink_exactly_half_lost_is_trusted() -> None:
+    assert suspicious_shrink(4, [notice(1), notice(2)]) is None
+    assert (
+        suspicious_shrink(4, [notice(1)]) == "kilden ga 1 varsler, forrige henting ga 4 (mistet 3 på én gang)"
+    )
+    assert suspicious_shrink(20, [notice(number) for number in range(9)]) == (
+        "kilden ga 9 varsler, forrige henting ga 20 (mistet 11 på én gang)"
+    )
+
+
+def test_suspicious_shrink_counts_distinct_ids() -> None:
+    # Four copies of one notice are one notice: 1 of 4 left.
+    assert suspicious_shrink(4, [notice(1)] * 4) == (
+        "kilden ga 1 varsler, forrige henting ga 4 (mistet 3 på én gang)"
+    )

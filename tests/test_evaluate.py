@@ -65,8 +65,9 @@ def test_cli_classify_explain_adds_reasons(corpus_dir: Path) -> None:
     result = _run("classify", "--explain", str(corpus_dir / "posts" / "2017-05-22-inntektsmottaker_patch.md"))
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stdout)
-    assert list(line) == [*LABEL_KEYS, "reasons"]
+    assert list(line) == [*LABEL_KEYS, "reasons", "unsure"]
     assert any("'Inntektsmottaker' → inntekt" in reason for reason in line["reasons"])
+    assert line["unsure"] == []
 
 
 def test_cli_eval_prints_the_report(real_dir: Path) -> None:
@@ -82,3 +83,41 @@ def test_format_report_with_files_scores_only_those_and_says_n_a_for_nothing(rea
     assert text.startswith("1 labelled notices classified")
     assert "not found" not in text
     assert "window start      n/a  (0/0)" in text
+
+
+def test_eval_first_sight_log_appends_once_per_batch(tmp_path: Path) -> None:
+    folder = REPO / "tests" / "fixtures" / "blind" / "batch1"
+    posts = [str(path) for path in sorted(folder.glob("*.md"))[:3]]
+    log = tmp_path / "FIRST_SIGHT.md"
+    args = ["eval", str(folder / "labels.jsonl"), *posts, "--first-sight-log", str(log), "--batch", "b1"]
+    first = _run(*args)
+    assert first.returncode == 0, first.stderr
+    rows = [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("| b1 |")]
+    assert len(rows) == 1
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert cells[2] == "3" and cells[3].endswith("(3/3)") and cells[9] == "0"
+    again = _run(*args)
+    assert again.returncode == 1
+    assert "batch 'b1' already has its first-sight row" in again.stderr
+    assert log.read_text(encoding="utf-8").count("| b1 |") == 1
+
+
+def test_eval_first_sight_log_needs_a_batch_name(tmp_path: Path) -> None:
+    folder = REPO / "tests" / "fixtures" / "blind" / "batch1"
+    post = str(sorted(folder.glob("*.md"))[0])
+    result = _run("eval", str(folder / "labels.jsonl"), post, "--first-sight-log", str(tmp_path / "log.md"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == "Error: --first-sight-log needs --batch NAME (a name without '|', e.g. batch1)"
+    )
+    assert not (tmp_path / "log.md").exists()
+
+
+def test_append_first_sight_puts_the_row_after_the_table_before_the_notes(tmp_path: Path) -> None:
+    from monitor.cli.firstsight import HEADER, append_first_sight
+
+    log = tmp_path / "FIRST_SIGHT.md"
+    log.write_text(HEADER + "| b1 | x |\n\n## Notes\n\n- b1: hand note\n", encoding="utf-8")
+    append_first_sight(log, "b2", "| b2 | y |\n")
+    assert log.read_text(encoding="utf-8").endswith("| b1 | x |\n| b2 | y |\n\n## Notes\n\n- b1: hand note\n")

@@ -47,12 +47,12 @@ def listing_page(visible: int) -> bytes:
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     from monitor.demo.localserver import LocalServer
 
     with LocalServer() as pages:
         sources = SOURCES.format(feed=pages.url(FEED_PATH), listing=pages.url(LISTING_PATH))
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         instance.feed.stop()
         instance.feed = pages
         yield instance

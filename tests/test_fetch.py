@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 import trustme
+from probe_servers import refused_port
 
 from monitor import USER_AGENT
 from monitor.demo.localserver import LocalServer, Request, Response, Route
@@ -123,9 +124,8 @@ def test_fetch_slow_server_times_out(server: LocalServer) -> None:
         return Response(200, FEED)
 
     server.route("/slow", slow)
-    started = time.monotonic()
+    # Without the timeout the fetch would wait for the 200 answer.
     result = fetch(server.url("/slow"), timeout=0.3)
-    assert time.monotonic() - started < 1.5
     assert result.status is None and not result.ok
     assert result.error == "timed out after 0.3 s waiting for 127.0.0.1"
 
@@ -141,9 +141,8 @@ def test_fetch_slow_drip_body_hits_total_deadline() -> None:
 
 
 def test_fetch_refused_port_is_an_error_not_an_exception() -> None:
-    with LocalServer() as closed:
-        url = closed.url("/feed")
-    result = fetch(url, timeout=2)
+    with refused_port() as port:
+        result = fetch(f"http://127.0.0.1:{port}/feed", timeout=2)
     assert result.status is None
     assert result.error is not None and result.error.startswith("could not connect to 127.0.0.1")
 

@@ -24,7 +24,7 @@ def _tracked_files() -> list[Path]:
         ).stdout.decode()
         return [REPO / name for name in listed.split("\0") if name]
     except (OSError, subprocess.CalledProcessError):
-        skip = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+        skip = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "mutants"}
         return [path for path in REPO.rglob("*") if path.is_file() and not skip & set(path.parts)]
 
 

@@ -96,7 +96,7 @@ def test_held_alerts_survive_a_restart_and_17_may_then_go_out_once_and_the_diges
         assert (len(slack.received()), len(teams.received())) == (1, 4)
         assert _drain_until_quiet(db, rules, datetime(2027, 5, 18, 7, 30, tzinfo=OSLO)) == 1  # one digest
         assert _drain_until_quiet(db, rules, datetime(2027, 5, 19, 7, 30, tzinfo=OSLO)) == 0
-        assert outbox.depth(db) == {"pending": 0, "done": 12, "dead": 0}
+        assert outbox.depth(db) == {"pending": 0, "done": 12, "dead": 0, "silenced": 0}
         slack_messages, teams_messages = slack.received(), teams.received()
 
     assert len(slack_messages) == 2 and len(teams_messages) == 4

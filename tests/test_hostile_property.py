@@ -38,9 +38,9 @@ REAL_BODIES: dict[str, bytes] = {
     "listing": (CORPUS / "nyheter-og-driftsvarsler.html").read_bytes(),
     "status_feed": (HERE / "fixtures" / "status" / "history.atom").read_bytes(),
     "statuspage_api": (HERE / "fixtures" / "status" / "incidents.json").read_bytes(),
+    "betterstack": (HERE / "fixtures" / "status" / "betterstack" / "index.json").read_bytes(),
     "docpage": (HERE / "fixtures" / "apidocs" / "inntekt.html").read_bytes(),
     "openapi": (HERE / "fixtures" / "openapi" / "inntekt-2024.yaml").read_bytes(),
-    "betterstack": (HERE / "fixtures" / "status" / "betterstack" / "index.json").read_bytes(),
 }
 SOURCES = {
     kind: SourceConfig(name=f"p-{kind}", kind=kind, url="https://skatteetaten.github.io/x", api="inntekt")
@@ -181,3 +181,7 @@ def test_channel_payloads_of_arbitrary_messages(
 ) -> None:
     subject, headline, body, footer = parts
     check_channels(Message(subject, headline, tuple(fields), body, link, footer, "<p@t>"))
+
+
+def test_every_parser_kind_has_a_real_seed_body() -> None:
+    assert sorted(REAL_BODIES) == sorted(PARSERS)

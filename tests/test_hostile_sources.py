@@ -15,6 +15,7 @@ from test_end_to_end import FEED_PATH, FEED_SOURCE, World
 from test_pipeline_failures import STATUS_PATH, break_and_mend, good_status, world  # noqa: F401
 from test_pipeline_failures import World as FailureWorld
 
+from monitor.cli.common import SOURCE_FAILED
 from monitor.cli.main import main
 from monitor.config.types import SourceConfig
 from monitor.demo.localserver import LocalServer, Route
@@ -77,12 +78,14 @@ def test_poll_source_json_nested_100000_levels_breaks_and_recovers_quietly(
 
 
 @pytest.fixture()
-def two_sources(tmp_path: Path, real_dir: Path) -> Iterator[tuple[World, LocalServer]]:
+def two_sources(
+    tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[World, LocalServer]]:
     with LocalServer() as server:
         status = '  - {name: status, kind: statuspage_api, url: "%s", interval_seconds: 1}'
         feed = FEED_SOURCE.format(url=server.url(FEED_PATH))
         sources = feed + "\n" + status % server.url("/incidents.json")
-        instance = World(tmp_path, real_dir, sources=sources)
+        instance = World(tmp_path, real_dir, monkeypatch, sources=sources)
         yield instance, server
         instance.close()
 
@@ -95,7 +98,7 @@ def test_poll_once_deep_json_source_leaves_other_sources_and_deliveries_running(
     server.route("/incidents.json", Route(DEEP_JSON, "application/json"))
     rules = str(polled.rules.path)
     for poll in range(1, BROKEN_AFTER_FAILURES + 2):
-        assert main(["poll", "--once", "--rules", rules]) == 4  # SOURCE_FAILED: the status source is broken
+        assert main(["poll", "--once", "--rules", rules]) == SOURCE_FAILED  # the others went on
         out, err = capsys.readouterr()
         assert "Traceback" not in out + err
         assert "nyheter-atom: " + ("baseline" if poll == 1 else "not_modified") in out

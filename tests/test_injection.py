@@ -116,3 +116,17 @@ def test_email_html_part_escapes_markup_and_subject_cannot_add_headers() -> None
     assert f'href="{LINK}"' in html
     assert mail.message["Bcc"] is None and mail.rcpt_tos == to
     assert "\n" not in str(mail.message["Subject"])
+
+
+def test_slack_webhook_receives_ampersands_escaped(slack: SlackReceiver) -> None:
+    # An unescaped "&" would let a notice write "&lt;!channel&gt;" and show it as Slack markup.
+    slack.reset()
+    alert = make_alert(title="Skatt & avgift &lt;!channel&gt;", text="A&B-testen &amp; mer")
+    result = send_webhook(
+        render_alert(alert), channel("slack_webhook"), DeliveryContext(slack.webhook_url, settings())
+    )
+    assert result.ok, slack.rejections
+    (received,) = slack.received()
+    assert received.text == "[Driftsvarsel] Nedetid: Skatt &amp; avgift &amp;lt;!channel&amp;gt;"
+    raw = json.dumps(received.blocks, ensure_ascii=False)
+    assert "A&amp;B-testen &amp;amp; mer" in raw and "&lt;!channel&gt;" not in raw.replace("&amp;lt;", "")

@@ -36,6 +36,9 @@ ALLOWED: dict[str, set[str]] = {
     | {"config", "store", "fetch", "diff", "sources", "classify", "docs", "route", "deliver", "probes"},
     # web: the read-only status page; it reads the store and names things as alerts do (deliver.render).
     "web": FOUNDATION | {"config", "store", "deliver"},
+    # report: reads the history and the rules, judges them with the routing (and, for the backtest,
+    # the classifier) and names silences as the deliver side does; it never sends or writes.
+    "report": FOUNDATION | {"config", "store", "route", "classify", "deliver"},
     # service → sources: the daily `sources check` job reads each source with its parser; → web: it serves it.
     "service": FOUNDATION
     | {

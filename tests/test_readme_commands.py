@@ -43,8 +43,10 @@ def test_every_json_command_has_its_shape_documented() -> None:
         "outbox",
         "poll",
         "probe",
+        "rules backtest",
         "rules explain",
         "rules test",
+        "silence list",
         "status",
     ]
     assert [name for name in with_json if f"- `{name}" not in section] == []

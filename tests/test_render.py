@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from delivery_samples import make_alert
 
-from monitor.deliver.render import BODY_MAX_CHARS, render_admin, render_alert
+from monitor.deliver.render import (
+    BODY_MAX_CHARS,
+    SHORTENED,
+    SUBJECT_MAX_CHARS,
+    api_list,
+    message_id_for,
+    render_admin,
+    render_alert,
+    truncate,
+)
 from monitor.model import Window
 
 
@@ -109,3 +120,82 @@ def test_render_admin_builds_plain_operator_message() -> None:
     assert message.body == "HTTP 503 siden 10:00"
     assert message.fields == () and message.link is None
     assert message.message_id == render_admin("annet", "annet", "admin:source:x").message_id
+
+
+def test_render_admin_footer_and_message_id() -> None:
+    message = render_admin("Kilden feiler", "HTTP 503", "admin:source:x")
+    assert message.footer == "Driftsmelding fra driftsvarsel-monitor til administratorene."
+    assert message.message_id == message_id_for("admin:source:x")
+    assert message.message_id != render_admin("Kilden feiler", "HTTP 503", "admin:source:y").message_id
+
+
+def test_render_alert_edit_summary_without_title_change_or_previous() -> None:
+    same_title = render_alert(
+        make_alert(kind="edited", previous_title="Nedetid på tjenester 23.04", version=2)
+    )
+    assert dict(same_title.fields)["Endring"] == "Teksten er endret (bare formatering)"
+    unknown = render_alert(make_alert(kind="edited", version=2))
+    assert dict(unknown.fields)["Endring"] == "Varselet er endret"
+
+
+def test_render_alert_edit_summary_caps_a_long_title_at_a_snippet() -> None:
+    alert = make_alert(kind="edited", title="Ny " + "x" * 600, previous_title="Gammel", version=2)
+    summary = dict(render_alert(alert).fields)["Endring"]
+    # The new title is shown as a snippet of 120 characters, the last one "…".
+    assert summary == "Tittel: «Gammel» → «Ny " + "x" * 116 + "…»"
+
+
+def test_render_alert_names_the_kommune_in_its_own_field() -> None:
+    fields = dict(render_alert(make_alert()).fields)
+    assert fields["Kommune"] == "Drammen (3301)"
+    admin = replace(make_alert(), kommune_number="admin", kommune_name="Administrator")
+    assert "Kommune" not in dict(render_alert(admin).fields)
+
+
+def test_render_alert_edited_resolution_is_news_of_the_resolution() -> None:
+    alert = make_alert(kind="edited", category="resolved", planned=None, previous_title="Feil", version=2)
+    message = render_alert(alert)
+    assert (message.subject, message.headline) == (
+        "[Løst] Nedetid på tjenester 23.04",
+        "Løst (oppdatert varsel): Nedetid på tjenester 23.04",
+    )
+
+
+def test_render_alert_footer_ends_each_part_with_one_full_stop() -> None:
+    alert = make_alert(reasons=("«feil» i teksten.",))
+    assert render_alert(alert).footer == (
+        "Gjelder Inntekt API via rettighetspakke kommuneBoligsosialeFormaal. "
+        "Klassifisert som nedetid: «feil» i teksten."
+    )
+
+
+def test_api_list_keeps_an_api_id_it_has_no_name_for() -> None:
+    assert api_list(("inntekt", "skattekort")) == "Inntekt API, skattekort"
+    assert api_list(()) == "Ingen av kommunenes API-er er nevnt"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("k" * 100, 100, "k" * 100),  # exactly at the limit: untouched
+        ("a" * 85 + " " + "b" * 20, 100, "a" * 85 + SHORTENED),  # cut at the last space (past 80 %)
+        ("a" * 50 + " " + "b" * 60, 100, "a" * 50 + " " + "b" * 36 + SHORTENED),  # no space near: hard cut
+        ("a" * 81 + " " + "b" * 30, 100, "a" * 81 + SHORTENED),  # last space just past 80 %: cut there
+        ("a" * 80 + " " + "b" * 30, 100, "a" * 80 + " " + "b" * 6 + SHORTENED),  # at exactly 80 %: hard cut
+        (
+            "a" * 82 + " b c d e f g h i j k",
+            100,
+            "a" * 82 + " b c" + SHORTENED,
+        ),  # the last space, not the first
+    ],
+)
+def test_truncate_cuts_at_a_near_word_boundary(text: str, limit: int, expected: str) -> None:
+    assert truncate(text, limit) == expected
+
+
+def test_render_admin_subject_exactly_at_the_limit_is_not_cut() -> None:
+    prefix = "[Driftsvarsel admin] "
+    fits = "x" * (SUBJECT_MAX_CHARS - len(prefix))
+    assert render_admin(fits, "tekst", "k").subject == prefix + fits
+    cut = render_admin(fits + "y", "tekst", "k").subject
+    assert len(cut) == SUBJECT_MAX_CHARS and cut.endswith("x" + SHORTENED)

@@ -95,6 +95,7 @@ def test_install_routes_etag_changes_only_when_content_changes(server: LocalServ
     schedule = replay.ReplaySchedule(first_entries=40, first_status_events=1)
     urls = replay.install_routes(server, 0, schedule)
     first = {kind: fetch(url) for kind, url in urls.items()}
+    assert sorted(first) == ["atom", "listing", "statuspage_api"]
     assert all(result.ok for result in first.values())
     replay.install_routes(server, 0, schedule)  # same step again: same bytes, same ETag
     for kind, url in urls.items():

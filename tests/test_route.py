@@ -210,3 +210,95 @@ def test_route_labelled_corpus_with_shipped_rules(real_dir: Path) -> None:
         ("0301", "epost"),
         ("4601", "teams"),
     }
+
+
+def _kommune(*channels: ChannelConfig, **filters: object) -> KommuneConfig:
+    return KommuneConfig(  # type: ignore[arg-type]
+        number="4601",
+        name="Bergen",
+        rettighetspakker=("saernamsmann",),
+        apis=(),
+        channels=channels,
+        **filters,
+    )
+
+
+def test_route_test_only_channel_gets_no_production_outage() -> None:
+    # A channel set to `environments: [test]` must not receive production outages.
+    rules = _rules(_kommune(_email("alt"), _email("testmiljo", environments=frozenset({"test"}))))
+    prod = route(_change(), _classification(("inntekt",), environment="prod"), rules)
+    assert _targets(prod) == [("4601", "alt")]
+    test = route(_change(), _classification(("inntekt",), environment="test"), rules)
+    assert _targets(test) == [("4601", "alt"), ("4601", "testmiljo")]
+    both = route(_change(), _classification(("inntekt",), environment="both"), rules)
+    assert _targets(both) == [("4601", "alt"), ("4601", "testmiljo")]
+
+
+def test_route_test_only_kommune_gets_no_production_outage() -> None:
+    rules = _rules(_kommune(_email("epost"), environments=frozenset({"test"})), admin=ADMIN)
+    prod = route(_change(), _classification(("inntekt",), environment="prod"), rules)
+    assert _targets(prod) == [("admin", "drift")]
+    test = route(_change(), _classification(("inntekt",), environment="test"), rules)
+    assert _targets(test) == [("4601", "epost")]
+    assert test[0].kommune_name == "Bergen" and test[0].kommune_number == "4601"
+
+
+def test_passes_environment_filter_per_environment() -> None:
+    prod_only, test_only = frozenset({"prod"}), frozenset({"test"})
+    expected = {
+        "prod": (True, False),
+        "test": (False, True),
+        "both": (True, True),
+        "unspecified": (True, True),
+    }
+    for environment, (in_prod, in_test) in expected.items():
+        classification = _classification((), environment=environment)  # type: ignore[arg-type]
+        assert passes(None, prod_only, classification) is in_prod, environment
+        assert passes(None, test_only, classification) is in_test, environment
+
+
+def test_route_admin_reasons() -> None:
+    admin = (_email("drift"), _email("vakt", categories=frozenset({"downtime"})))
+    nothing = route(_change(), _classification((), category="downtime"), _rules(OSLO, admin=admin))
+    assert [(alert.channel, alert.why) for alert in nothing] == [
+        ("drift", ("Gjelder ingen av kommunenes API-er",)),
+        ("vakt", ("Administratorkanalen abonnerer på kategorien downtime",)),
+    ]
+    filtered = _rules(_kommune(_email("epost", categories=frozenset({"info"}))), admin=admin)
+    missed = route(_change(), _classification(("inntekt",), category="error"), filtered)
+    assert [(alert.channel, alert.why) for alert in missed] == [
+        ("drift", ("Ingen kommune fikk dette varselet (filtrert bort eller ingen abonnent)",))
+    ]
+    assert all(alert.kommune_name == "Administrator" for alert in nothing + missed)
+
+
+def test_route_why_names_every_rettighetspakke_behind_an_api() -> None:
+    alerts = route(_change(), _classification(("summertskattegrunnlag", "inntekt")), _rules(OSLO))
+    assert alerts[0].why == (
+        "Summert skattegrunnlag API (rettighetspakker kommuneForeldrebetaling, kommuneBoligsosialeFormaal)",
+        "Inntekt API (rettighetspakke kommuneBoligsosialeFormaal)",
+    )
+    everything = route(_change(), _classification(("*",)), _rules(OSLO))
+    assert {alert.why for alert in everything} == {("Alle delingstjenester",)}
+
+
+def test_route_why_for_a_kommune_with_every_api() -> None:
+    everything = KommuneConfig(
+        number="1103", name="Stavanger", rettighetspakker=(), apis=("*",), channels=(_email("epost"),)
+    )
+    alerts = route(_change(), _classification(("beregnetskatt", "inntekt")), _rules(everything))
+    assert alerts[0].why == (
+        "Beregnet skatt API (alle API-er (apis: '*' i regelfila))",
+        "Inntekt API (alle API-er (apis: '*' i regelfila))",
+    )
+
+
+def test_route_every_admin_channel_gets_what_no_kommune_got() -> None:
+    # Two admin channels without categories both get it (the second once missed it: the first
+    # admin alert counted as a kommune alert), each after its own environment filter.
+    admin = (_email("prod-drift", environments=frozenset({"prod"})), _email("alt"))
+    rules = _rules(admin=admin)
+    test_only = route(_change(), _classification((), environment="test"), rules)
+    assert _targets(test_only) == [("admin", "alt")]
+    prod = route(_change(), _classification((), environment="prod"), rules)
+    assert _targets(prod) == [("admin", "prod-drift"), ("admin", "alt")]

@@ -8,6 +8,7 @@ import pytest
 
 from monitor.config.secrets import is_secret_ref, resolve_secret
 from monitor.errors import SecretError
+from monitor.redact import redact
 
 
 def test_is_secret_ref_accepts_only_references() -> None:
@@ -61,3 +62,33 @@ def test_resolve_secret_never_repeats_an_inline_secret() -> None:
         resolve_secret(inline)
     assert "SECRET" not in str(caught.value)
     assert "env:NAME" in str(caught.value)
+
+
+def test_resolve_secret_messages_name_the_reference_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SecretError) as inline:
+        resolve_secret("xoxb-123456789012-abcdefghijkl", environ={})
+    assert str(inline.value) == (
+        "a secret must be a reference 'env:NAME' or 'cred:NAME', not the secret itself "
+        "(put the value in an environment variable or a systemd credential)"
+    )
+    with pytest.raises(SecretError) as missing:
+        resolve_secret("cred:slack-token", environ={"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert str(missing.value) == (
+        f"cred:slack-token: no credential slack-token in $CREDENTIALS_DIRECTORY ({tmp_path}) "
+        "(add 'LoadCredential=slack-token:/path/to/file' or 'SetCredential=slack-token:...' to the service)"
+    )
+    (tmp_path / "latin1").write_bytes("hemmelig-ø".encode("latin-1"))
+    with pytest.raises(SecretError) as unreadable:
+        resolve_secret("cred:latin1", environ={"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert str(unreadable.value) == (
+        f"cred:latin1: cannot read credential file {tmp_path / 'latin1'}: UnicodeDecodeError"
+    )
+
+
+def test_resolve_secret_value_is_masked_in_logs_from_then_on(tmp_path: Path) -> None:
+    # A value that looks like no known token: only registering it can mask it.
+    (tmp_path / "token").write_text("maskes-fra-naa-7731\n", encoding="utf-8")
+    assert redact("sendte med maskes-fra-naa-7731") == "sendte med maskes-fra-naa-7731"
+    value = resolve_secret("cred:token", environ={"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert value == "maskes-fra-naa-7731"
+    assert "maskes-fra-naa-7731" not in redact(f"sendte med {value}")

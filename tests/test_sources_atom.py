@@ -147,14 +147,15 @@ def test_parse_non_feed_bodies_are_rejected(body: bytes, expected: str) -> None:
         atom.parse(body, SOURCE)
 
 
-def test_parse_latin1_feed_is_read_whether_declared_or_not(feed_bytes: bytes) -> None:
+def test_parse_latin1_feed_is_read_when_declared_and_refused_when_not(feed_bytes: bytes) -> None:
     text = feed_bytes.decode("utf-8").replace("\u200b", "").replace("’", "'").replace("–", "-")
     declared = text.replace('encoding="utf-8"', 'encoding="iso-8859-1"').encode("latin-1")
+    notices = parse_body(declared, SOURCE, "application/atom+xml; charset=utf-8")
+    assert len(notices) == 43
+    assert notices[0].text.startswith("Skatteetaten jobber med tilpasninger i skatteoppgjørstjenestene")
     misdeclared = text.encode("latin-1")  # still says utf-8
-    for body in (declared, misdeclared):
-        notices = parse_body(body, SOURCE, "application/atom+xml; charset=utf-8")
-        assert len(notices) == 43
-        assert notices[0].text.startswith("Skatteetaten jobber med tilpasninger i skatteoppgjørstjenestene")
+    with pytest.raises(SourceFormatError, match="says it is utf-8 but is not: byte [0-9]+ "):
+        parse_body(misdeclared, SOURCE, "application/atom+xml; charset=utf-8")
 
 
 def test_parse_entry_without_id_uses_link() -> None:

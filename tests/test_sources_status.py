@@ -195,6 +195,12 @@ def test_parse_maintenance_carries_its_scheduled_window_for_the_classifier() -> 
     maintenance = next(notice for notice in notices if "nettverk" in notice.title)
     assert maintenance.window is not None
     assert (maintenance.window.start, maintenance.window.end) == ("2024-06-11T22:00", "2024-06-12T00:00")
-    classification = classify(maintenance)
+    # Completed ("Fullført"), the maintenance is over: the status decides before the prose.
+    assert classify(maintenance).category == "resolved"
+    # While it is still scheduled, it is planned downtime in the window the status page states.
+    data = json.loads(fixture("scheduled-maintenances.json"))
+    item = next(item for item in data["scheduled_maintenances"] if "nettverk" in item["name"])
+    scheduled = {**item, "status": "scheduled", "incident_updates": item["incident_updates"][-1:]}
+    classification = classify(statuspage.incident_to_notice(scheduled, data["page"], source))
     assert classification.category == "downtime" and classification.planned is True
     assert classification.window == maintenance.window

@@ -41,7 +41,7 @@ def test_enqueue_is_idempotent_by_key(db: sqlite_utils.Database) -> None:
     first = outbox.enqueue(db, [entry(1), entry(2)], now=NOW)
     assert len(first) == 2
     assert outbox.enqueue(db, [entry(1), entry(2)], now=NOW + timedelta(hours=1)) == []
-    assert outbox.depth(db) == {"pending": 2, "done": 0, "dead": 0}
+    assert outbox.depth(db) == {"pending": 2, "done": 0, "dead": 0, "silenced": 0}
     item = outbox.get_item(db, first[0])
     assert item is not None and item.message == entry(1).message and item.created_at == NOW
 
@@ -148,3 +148,64 @@ def test_thread_helpers_and_enqueue_admin(db: sqlite_utils.Database) -> None:
     admin = outbox.item_by_key(db, "admin:test|admin|drift")
     assert admin is not None and (admin.kommune, admin.notice_key) == ("admin", None)
     assert outbox.next_due_at(db) == NOW
+
+
+def test_release_stale_claims_frees_every_dead_holder_at_once(db: sqlite_utils.Database) -> None:
+    ids = outbox.enqueue(db, [entry(1), entry(2), entry(3), entry(4), entry(5)], now=NOW)
+    lease = NOW + timedelta(minutes=10)
+    for item_id, holder in zip(ids, ("dead-1", "dead-2", "dead-1", "alive", None), strict=True):
+        assert outbox.claim(db, item_id, NOW, lease, holder=holder)
+    assert outbox.claimed_count(db) == 4  # the claim without a holder is not counted
+    later = NOW + timedelta(minutes=1)
+    assert outbox.release_stale_claims(db, later, alive=lambda holder: holder == "alive") == 3
+    # The dead holders' items are due at once; the live holder's and the anonymous lease are not.
+    assert [item.id for item in outbox.due(db, later)] == ids[:3]
+    assert outbox.claimed_count(db) == 1
+    assert outbox.release_stale_claims(db, later, alive=lambda holder: holder == "alive") == 0
+    assert [item.id for item in outbox.due(db, lease)] == ids
+
+
+def test_release_stale_claims_leaves_finished_items_alone(db: sqlite_utils.Database) -> None:
+    ids = outbox.enqueue(db, [entry(1), entry(2)], now=NOW)
+    assert outbox.claim(db, ids[0], NOW, NOW + timedelta(minutes=10), holder="dead")
+    assert outbox.claim(db, ids[1], NOW, NOW + timedelta(minutes=10), holder="dead")
+    outbox.mark_done(db, ids[1], OK, NOW)
+    assert outbox.claimed_count(db) == 1
+    assert outbox.release_stale_claims(db, NOW, alive=lambda holder: False) == 1
+    done = outbox.get_item(db, ids[1])
+    assert done is not None and done.state == "done"
+
+
+def test_requeue_clears_the_claim(db: sqlite_utils.Database) -> None:
+    [item_id] = outbox.enqueue(db, [entry(1)], now=NOW)
+    assert outbox.claim(db, item_id, NOW, NOW + timedelta(minutes=10), holder="worker-1")
+    assert outbox.claimed_count(db) == 1
+    assert outbox.requeue(db, item_id, NOW) == 1
+    assert outbox.claimed_count(db) == 0
+    assert [item.id for item in outbox.due(db, NOW)] == [item_id]
+
+
+def test_attempts_of_keeps_every_detail(db: sqlite_utils.Database) -> None:
+    ids = outbox.enqueue(db, [entry(1), entry(2)], now=NOW)
+    outbox.mark_retry(db, ids[1], BUSY, NOW + timedelta(minutes=1), NOW)
+    outbox.mark_done(db, ids[1], OK, NOW + timedelta(minutes=1))
+    outbox.mark_retry(db, ids[0], DeliveryResult(False, None, ""), NOW + timedelta(minutes=1), NOW)
+    assert [(a.outbox_id, a.at, a.ok, a.status, a.detail) for a in outbox.attempts_of(db, ids[1])] == [
+        (ids[1], NOW, False, 503, "HTTP 503"),
+        (ids[1], NOW + timedelta(minutes=1), True, 200, "ok"),
+    ]
+    assert [(a.outbox_id, a.status, a.detail) for a in outbox.attempts_of(db, ids[0])] == [(ids[0], None, "")]
+
+
+def test_lookups_of_unknown_items_give_none(db: sqlite_utils.Database) -> None:
+    [item_id] = outbox.enqueue(db, [entry(1)], now=NOW)
+    assert outbox.get_item(db, item_id + 1) is None
+    assert outbox.item_by_key(db, "feed:post-9#v1|0301|slack") is None
+    found = outbox.item_by_key(db, entry(1).idem_key)
+    assert found is not None and found.id == item_id
+    assert outbox.thread_ref_for(db, entry(1).idem_key) is None  # not delivered yet
+
+
+def test_due_returns_at_most_100_items_by_default(db: sqlite_utils.Database) -> None:
+    ids = outbox.enqueue(db, [entry(number) for number in range(101)], now=NOW)
+    assert [item.id for item in outbox.due(db, NOW)] == ids[:100]

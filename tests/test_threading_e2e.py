@@ -19,8 +19,8 @@ OPENING, UPDATE, RESOLVED = BASE + "driftsproblemer", BASE + "driftsvarsel-oppda
 
 
 @pytest.fixture()
-def world(tmp_path: Path, real_dir: Path) -> Iterator[World]:
-    instance = World(tmp_path, real_dir)
+def world(tmp_path: Path, real_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    instance = World(tmp_path, real_dir, monkeypatch)
     yield instance
     instance.close()
 

@@ -61,7 +61,9 @@ def test_page_shows_every_section_in_norwegian(site: WebServer) -> None:
     assert html.count('role="img" aria-label="Siste 7 døgn – ') == PROBED
     assert "18.08: 75 % oppe; 19.08: 100 % oppe" in html  # the Inntekt outage: 2 of 8 probes down
     recent = html.split("<h2>Siste varsler</h2>")[1].split("</section>")[0]
-    assert recent.count("<tr><td>") == RECENT_NOTICES and "Vis 5 grunner" in recent
+    assert (
+        recent.count("<tr><td>") == RECENT_NOTICES and "Vis 6 grunner" in recent
+    )  # 5 of the rules, 1 of the model
     assert "<td>Oslo (0301)</td><td>1</td>" in html and "SMTP 550 ukjent mottaker" in html
     assert "Feiler (3 ganger)" in html and "HTTP 503 from 127.0.0.1" in html
 

@@ -203,7 +203,7 @@ def test_drain_dead_admin_report_is_not_reported_again(db: sqlite_utils.Database
     outbox.enqueue(db, [entry], now=NOW)
     gone = DeliveryResult(False, 550, "mailbox unavailable", permanent=True)
     drain(db, make_rules(tmp_path), now_fn=Clock(), send=ScriptedChannels({"drift": [gone]}))
-    assert outbox.depth(db) == {"pending": 0, "done": 0, "dead": 1}
+    assert outbox.depth(db) == {"pending": 0, "done": 0, "dead": 1, "silenced": 0}
 
 
 def test_drain_rate_limits_each_target(db: sqlite_utils.Database, tmp_path: Path) -> None:

@@ -16,16 +16,26 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from monitor.classify import vocab
-from monitor.classify.apis import find_apis
+from monitor.classify.apis import ComponentLookup, find_apis
+from monitor.classify.blend import THRESHOLD, blend_category, shipped_model
 from monitor.classify.category import decide, planned
+from monitor.classify.doubt import api_candidates, environment_unsure, incident_alternative
 from monitor.classify.environment import find_environment
+from monitor.classify.learned import NaiveBayes, features
 from monitor.classify.text import prepare
 from monitor.classify.vocab import Vocabulary
-from monitor.classify.window import find_window
+from monitor.classify.window import find_chain_window
 from monitor.errors import UserError
 from monitor.model import Classification, Notice, Window
 
-__all__ = ["Vocabulary", "classify", "load_vocabulary", "reference_date", "validate_vocabulary"]
+__all__ = [
+    "ComponentLookup",
+    "Vocabulary",
+    "classify",
+    "load_vocabulary",
+    "reference_date",
+    "validate_vocabulary",
+]
 
 OSLO = ZoneInfo("Europe/Oslo")
 _DATE_IN_ID = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
@@ -86,12 +96,31 @@ def _starts_later(window: Window | None, notice: Notice) -> bool:
     return start.date() > local.date()
 
 
-def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classification:
-    """Classify one notice as published (title and body together); pure and fast."""
+def classify(
+    notice: Notice,
+    vocabulary: Vocabulary | None = None,
+    components: ComponentLookup | None = None,
+    *,
+    category_model: NaiveBayes | None = None,
+    use_model: bool = True,
+    model_threshold: float = THRESHOLD,
+) -> Classification:
+    """Classify one notice as published (title and body together); pure and fast.
+
+    `components` maps status-page component names to APIs (monitor.catalogue.components); with it,
+    a notice's "Berørte tjenester:" line decides the APIs before the text does. The category model
+    (`category_model`, else the shipped one) may overrule the rules' category where they are weak
+    (monitor.classify.blend); `use_model=False` gives the rules alone.
+    """
     words = vocabulary or vocab.default()
     reference = reference_date(notice)
     prepared = prepare(notice.title or "", notice.text or "")
     category, reasons = decide(prepared, words, reference, notice.tags or ())
+    model = (category_model or shipped_model()) if use_model else None
+    if model is not None:
+        prediction = model.predict(features(notice.title or "", notice.text or ""))
+        weak = any("safety net" in reason for reason in reasons)
+        category, reasons = blend_category(category, reasons, weak, prediction, model_threshold)
     is_planned: bool | None = None
     window: Window | None = None
     if category == "downtime":
@@ -99,12 +128,26 @@ def classify(notice: Notice, vocabulary: Vocabulary | None = None) -> Classifica
         if notice.window is not None:
             window, window_why = notice.window, "window: stated by the source (scheduled start and end)"
         else:
-            window, window_why = find_window(prepared, words, reference)
+            window, window_why = find_chain_window(prepared, words, reference)
         if not is_planned and _starts_later(window, notice):
             is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
         reasons += [why, window_why]
-    apis, why = find_apis(prepared, words, reference, category, notice.tags)
+    apis, why = find_apis(prepared, words, reference, category, notice.tags, components)
     reasons.append(why)
     environment, why = find_environment(prepared, words)
     reasons.append(why)
-    return Classification(category, is_planned, apis, environment, window, tuple(reasons))
+    alternative = incident_alternative(prepared, words, category)
+    candidates = api_candidates(prepared, words, reference, category, apis)
+    doubts = (
+        ("category", alternative),
+        ("apis", candidates),
+        ("environment", environment_unsure(prepared, words, environment)),
+    )
+    unsure = frozenset(name for name, doubt in doubts if doubt)
+    if alternative is not None:
+        reasons.append(f"unsure: may be {alternative} (its terms are in the text); routed as one too")
+    if candidates:
+        reasons.append(f"unsure: may also concern {', '.join(candidates)}; routed to the union")
+    return Classification(
+        category, is_planned, apis, environment, window, tuple(reasons), unsure, candidates, alternative
+    )

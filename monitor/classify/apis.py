@@ -1,19 +1,23 @@
 """Which kommune APIs a notice concerns (GUIDE.md "apis").
 
 In order:
+0. the affected status-page components, when every one is known (structure before text);
 1. every API ("*") when the title or the first paragraph speaks of all of Skatteetaten's APIs
    ("Alle Skatteetatens API-er", "eksterne API-er", "våre delingstjenester");
 2. the kommune APIs named, by current or earlier name ("Inntektsmottaker", 2017-18
    "Skattegrunnlag API");
 3. a group ("skatteoppgjørstjenestene") when nothing narrower is named, in title or body;
 4. none ([]) when only other services are named (Restanser, MVA, event feeds ...), also in tags;
-5. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
+5. none ([]) for an incident of the status page or news feed itself (named in the title);
+6. every API ("*") for unnamed services or shared dependencies (Maskinporten, Altinn), and for
    incidents that name no service at all ("Vi har for tiden driftsproblemer");
-6. otherwise none.
+7. otherwise none.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 
 from monitor.classify.text import Prepared
@@ -23,6 +27,19 @@ from monitor.model import ALL_APIS, KOMMUNE_APIS
 SKATTEOPPGJOR_APIS = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
 LEGACY_SKATTEGRUNNLAG_UNTIL = 2018
 INCIDENTS = ("downtime", "error", "resolved")
+#: A status-page component name → its API ids, or None when unknown (monitor.catalogue.components).
+ComponentLookup = Callable[[str], tuple[str, ...] | None]
+_AFFECTED = re.compile(
+    r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:\s*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The label of that line is structure, not a mention of "tjenester" (which would mean every API).
+_AFFECTED_LABEL = re.compile(
+    r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
+_URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")
 
 
 def _opening(prepared: Prepared) -> str:
@@ -48,9 +65,17 @@ def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> d
 
 
 def find_apis(
-    prepared: Prepared, vocabulary: Vocabulary, reference: date, category: str, tags: tuple[str, ...]
+    prepared: Prepared,
+    vocabulary: Vocabulary,
+    reference: date,
+    category: str,
+    tags: tuple[str, ...],
+    components: ComponentLookup | None = None,
 ) -> tuple[tuple[str, ...], str]:
-    """The sorted API ids (or ("*",) or ()) and the reason."""
+    """The sorted API ids (or ("*",) or ()) and the reason: the affected components first, then the text."""
+    structured = _from_components(prepared, components) if components is not None else None
+    if structured is not None:
+        return structured
     text = prepared.full_text
     every = vocabulary.first("all_api_terms", _opening(prepared))
     if every is not None:
@@ -65,13 +90,30 @@ def find_apis(
         return SKATTEOPPGJOR_APIS, f"apis: group '{group.group(0)}' → {', '.join(SKATTEOPPGJOR_APIS)}"
     if other is not None:
         return (), f"apis: only other services named ('{other.group(0)}')"
+    channel = vocabulary.first("notice_channel_terms", prepared.title)
+    if channel is not None and category in INCIDENTS:
+        return (), f"apis: an incident of Skatteetaten's notice channel ('{channel.group(0)}')"
     tag_text = " ".join(tags)
     tagged = vocabulary.first("other_api_terms", tag_text)
     if tagged is not None:
         return (), f"apis: tagged with another service ('{tagged.group(0)}')"
-    service = vocabulary.first("service_terms", text)
+    service = vocabulary.first("service_terms", _AFFECTED_LABEL.sub("", _URL_PATH.sub(r"\1", text)))
     if service is not None:
         return (ALL_APIS,), f"apis: unnamed services or shared dependency '{service.group(0)}' → all"
     if category in INCIDENTS:
         return (ALL_APIS,), "apis: incident names no service → all"
     return (), "apis: no API named"
+
+
+def _from_components(prepared: Prepared, lookup: ComponentLookup) -> tuple[tuple[str, ...], str] | None:
+    """APIs from a "Berørte tjenester: A, B" line when every component in it is known, else None."""
+    match = _AFFECTED.search(prepared.body)
+    if match is None:
+        return None
+    names = [name.strip() for name in match.group(1).split(",") if name.strip()]
+    found = [lookup(name) for name in names]
+    if not names or any(apis is None for apis in found):
+        return None
+    union = {api for apis in found if apis is not None for api in apis}
+    apis = (ALL_APIS,) if ALL_APIS in union else tuple(sorted(union))
+    return apis, f"apis: status-page components {', '.join(map(repr, names))} → {', '.join(apis) or 'none'}"

@@ -21,13 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from monitor.classify.chain import Chain, latest_update, read_chain
 from monitor.classify.fuzzy import misspelt
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Category
 
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
-_INCOME_YEAR = re.compile(r"\b(?:inntektsår|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
+_INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
 _CLAUSE_REACH = 300
 _OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers\s+fungerer)\b", re.IGNORECASE)
@@ -36,6 +37,18 @@ _CONDITIONAL = re.compile(r"\b(?:hvis|dersom|viss|om\s+du|om\s+dere)\b", re.IGNO
 _PAST = re.compile(r"\b(?:var|ble|blei|vart|hadde|har\s+vært|har\s+vore)\b", re.IGNORECASE)
 _DRIFT_WORD = re.compile(r"\bdrifts?(?:varsel|melding|problem|hendelse|forstyrr|avvik)\w*", re.IGNORECASE)
 _DECOMMISSION_SENSITIVE = re.compile(r"tilgjengel|ned\b|stopp|stans|steng", re.IGNORECASE)
+# Signs that a state is a change back: "fungerer nå som normalt", "er tilbake", "oppe igjen", "fra kl. 9".
+_RETURN = re.compile(
+    r"\b(?:igjen|att|nå|no|tilbake|løst|løyst|rettet|retta|fikset|gjenoppretta|gjenopprettet|fra\s+kl|"
+    r"frå\s+kl|etter|sidan|siden)\b",
+    re.IGNORECASE,
+)
+_NOT_CARRIED_OUT = re.compile(
+    r"[^.,;:]{0,30}?\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:gjennomført|gjennomføres|gjennomførast|utført|utføres)\b",
+    re.IGNORECASE,
+)
+_REMINDER = re.compile(r"påmin", re.IGNORECASE)
+_MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
 
@@ -46,6 +59,7 @@ class Hit:
     group: str
     term: str
     in_title: bool
+    standing: bool = False  # a state with no sign of a change back ("fungerer som normalt")
 
     def describe(self) -> str:
         return f"'{self.term}' in {'title' if self.in_title else 'body'}"
@@ -84,7 +98,8 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
             if _OTHERS.search(sentence.text):
                 continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
             if not vocabulary.has("future_terms", before):
-                found.append(Hit("resolved", match.group(0), sentence.in_title))
+                standing = not _RETURN.search(sentence.text)
+                found.append(Hit("resolved", match.group(0), sentence.in_title, standing))
         if sentence.in_title:
             for match in re.finditer(r"(?<![\wæøå])(?:løst|løyst)(?![\wæøå])", sentence.text, re.I):
                 before = clause_before(sentence.text, match.start())
@@ -102,6 +117,8 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
         for match, before in _hits(vocabulary, "downtime_terms", sentence):
             if vocabulary.has("negation_terms", _last_words(before)):
                 continue
+            if _NOT_CARRIED_OUT.match(sentence.text, match.end()):
+                continue  # "Planlagt vedlikehald vert heller ikkje gjennomført"
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
             found.append(Hit("downtime", match.group(0), sentence.in_title))
@@ -141,6 +158,8 @@ def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue
             if vocabulary.has("negation_terms", _last_words(before, 2)):
                 continue
+            if _MEDIA_TYPE.match(sentence.text, match.end()):
+                continue  # "application/problem+json" names a format
             found.append(Hit("error", match.group(0), sentence.in_title))
     return found
 
@@ -166,27 +185,84 @@ def info_topic(prepared: Prepared, vocabulary: Vocabulary) -> str | None:
 def decide(
     prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...] = ()
 ) -> tuple[Category, list[str]]:
-    """The category and the reasons for it (the first hits of the winning group)."""
-    finders: tuple[tuple[Category, Callable[[Prepared, Vocabulary], list[Hit]]], ...] = (
-        ("resolved", resolved_hits),
+    """The category and the reasons for it: a status-page chain's status first, then the text."""
+    chain = read_chain(prepared)
+    if chain is None:
+        return _decide_text(prepared, vocabulary, reference, tags, allow_resolved=True)
+    if chain.stage == "resolved":
+        return "resolved", [f"category resolved: status '{chain.label}' (the newest status-page update)"]
+    if chain.stage == "changed":
+        return "downtime", [f"category downtime: status '{chain.label}' (an announced downtime changed)"]
+    if chain.stage == "monitoring":
+        update = latest_update(prepared, chain)
+        fixed = [sentence for sentence in update.sentences if _says_fixed(sentence, vocabulary)]
+        hits = resolved_hits(update, vocabulary) + [Hit("resolved", "rettet", False) for _ in fixed]
+        if hits:
+            terms = ", ".join(hit.describe() for hit in _best(hits))
+            return "resolved", [f"category resolved: status '{chain.label}' and the update says {terms}"]
+    category, reasons = _decide_text(prepared, vocabulary, reference, tags, allow_resolved=False)
+    return _still_open(chain, category, reasons)
+
+
+def _still_open(chain: Chain, category: Category, reasons: list[str]) -> tuple[Category, list[str]]:
+    """An open or scheduled status-page chain is an incident or a maintenance whatever its prose."""
+    if category in ("downtime", "error"):
+        return category, [*reasons, f"status '{chain.label}': not over yet"]
+    if chain.stage == "scheduled":
+        return "downtime", [f"category downtime: status '{chain.label}' (a scheduled maintenance)"]
+    return "error", [f"category error: status '{chain.label}' (an open status-page incident)"]
+
+
+def _decide_text(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...], allow_resolved: bool
+) -> tuple[Category, list[str]]:
+    """The category from the prose: the first group in GUIDE order whose terms hold."""
+    finders: list[tuple[Category, Callable[[Prepared, Vocabulary], list[Hit]]]] = [
         ("downtime", downtime_hits),
         ("error", error_hits),
-    )
+    ]
+    if allow_resolved:
+        finders.insert(0, ("resolved", resolved_hits))
+    topic = info_topic(prepared, vocabulary)
+    passed: list[str] = []
     for category, finder in finders:
         hits = finder(prepared, vocabulary)
+        if category == "resolved" and hits and _contrast_only(prepared, vocabulary, hits):
+            passed.append(f"resolved ({hits[0].describe()}: another part works, the title reports a fault)")
+            continue
+        if hits and topic is not None and not any(hit.in_title for hit in hits):
+            # "Webinar ... vanlige feil ved oppkobling": an info title, the term only mentioned in passing.
+            passed.append(f"{category} ({hits[0].describe()})")
+            continue
         if hits:
             return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]
     changes = api_change_hits(prepared, vocabulary, reference)
-    topic = info_topic(prepared, vocabulary)
     drift = _drift_notice(prepared, tags, include_tags=not changes)
     if drift is not None and topic is None:
         # A missed outage costs most: an operations notice we cannot read is reported as an error.
         return "error", [f"category error: operations notice ({drift}) with no other category (safety net)"]
+    if changes and topic is not None and _REMINDER.match(topic) and any(hit.in_title for hit in changes):
+        # "Påminnelse om bytte av URL-er": a reminder of a change still to come, named in the title.
+        return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
     if changes and topic is None:
         return "api_change", ["category api_change: " + ", ".join(hit.describe() for hit in _best(changes))]
-    if changes and topic is not None:
-        return "info", [f"category info: topic '{topic}' in title outweighs '{changes[0].term}'"]
+    if topic is not None:
+        mentioned = passed + ([f"api_change ('{changes[0].term}')"] if changes else [])
+        if mentioned:
+            return "info", [f"category info: topic '{topic}' in title outweighs " + ", ".join(mentioned)]
+        return "info", [f"category info: topic '{topic}' in title"]
     return "info", ["category info: no downtime, error, resolution or API change terms"]
+
+
+def _contrast_only(prepared: Prepared, vocabulary: Vocabulary, hits: list[Hit]) -> bool:
+    """The title reports a fault and the body only says something else works as it always did.
+
+    "Feil i Skattegrunnlag API for 2015 ... Oppslag på 2016 fungerer som normalt" is an error.
+    """
+    if not all(hit.standing and not hit.in_title for hit in hits):
+        return False
+    title = Prepared(prepared.title, "", tuple(s for s in prepared.sentences if s.in_title))
+    return any(hit.in_title for hit in downtime_hits(title, vocabulary) + error_hits(title, vocabulary))
 
 
 def _drift_notice(prepared: Prepared, tags: tuple[str, ...], include_tags: bool) -> str | None:

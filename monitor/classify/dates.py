@@ -51,20 +51,26 @@ _SCANNER = re.compile(
         |\b(?P<dw>en|ett|ei|et|én|to|tre|fire|fem|seks|halvannen|halvanna|halv))\s*
         (?P<du>timer|timar|time|minutter|minutt|min|døgn)\b)
   | (?P<between>\bmellom\b)
-  | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bstart(?:er|ar)?\b|\bf\.o\.m\.?)
-  | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med))
+  | (?P<fromword>\bfra\s+og\s+med\b|\bfrå\s+og\s+med\b|\bfra\b|\bfrå\b|\bsiden\b|\bsidan\b
+        |\bstart(?:er|ar|et|a)?\b|\bf\.o\.m\.?)
+  | (?P<extend>\bforleng\w*\s+(?:[\wæøå]+\s+){{0,2}}?til\b(?!\s+og\s+med)
+        |\b(?:planlag[td]\s+)?til\s*:|\bslutt(?:tid\w*)?\s+(?:er|blir|vert)\b)
   | (?P<until>\btil\s+og\s+med\b|\btil\b|\bt\.o\.m\.?|\bavslutt\w*|\bslutter\b|\bsluttar\b
         |\binnen\b|\bferdig\b|\s[-–]\s|(?<=\d)[-–]|(?<=\d\.)[-–])
   | (?P<andword>\bog\b)
   | (?P<before>\bfør\b)
-  | (?P<latest>\bsenest\b|\bseinast\b)
+  | (?P<latest>\bsenest\b|\bseinast\b|\bi\s+verste\s+fall\b|\bi\s+verste\s+tilfelle\b)
   | (?P<alternative>\beller\b)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_HOURS_AFTER_DATE = re.compile(
+    rf"\s+(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})(?![\d:,]|\.\d|\.?\s*(?:{_MONTH}|{_UNITS})(?![\wæøå]))",
+    re.IGNORECASE,
+)
 _TIME_CONTINUATION = re.compile(
     r"\s*(?:-|–|til|og)\s*(?:kl\.?\s*|klokken\s*|klokka\s*)?"
-    r"(?:(\d{1,2})(?:[:.](\d{2}))?|(\d{2})(\d{2}))(?![\d:])(?!\.\d)"
+    r"(?:(\d{1,2})(?:[:.](\d{2}))?|(\d{2})(\d{2}))(?![\d:]|-\d)(?!\.\d)"
 )
 # A date or time right after a reference to another notice ("meldt driftsvarsel 13.12.23",
 # "Nytt oppdatert varsel kl. 14") is when that notice was or will be published, not a window.
@@ -184,6 +190,13 @@ def tokens(sentence: str, reference: date) -> list[Token]:
         ):
             continue
         found.append(token)
+        hours = _HOURS_AFTER_DATE.match(sentence, match.end()) if token.kind == "date" else None
+        if hours is not None:  # "lørdag 4. juli 10–14": hours straight after a date
+            first = _time_token(hours, hours.group(1), None, hours.group(1))
+            second = _time_token(hours, hours.group(2), None, hours.group(2))
+            if first and second:
+                found.extend((first, Token("until", "-", hours.start()), second))
+                position = hours.end()
         if token.kind == "time":
             follow = _TIME_CONTINUATION.match(sentence, match.end())
             second = follow and _time_token(

@@ -49,6 +49,9 @@ class _State:
     closed: bool = False
 
 
+_SINCE = ("siden", "sidan")
+
+
 def _weekday_date(weekday: int, base: date) -> date:
     return base + timedelta(days=(weekday - base.weekday()) % 7)
 
@@ -69,7 +72,10 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
         if kind == "weekday" and token.weekday is not None:
             if _names_next_date(toks, index):
                 continue
-            kind, day = "date", _weekday_date(token.weekday, period.start_day or reference)
+            day = _weekday_date(token.weekday, period.start_day or reference)
+            if index > 0 and toks[index - 1].text.lower() in _SINCE and period.start_day is None:
+                day -= timedelta(days=7) if day > reference else timedelta(0)  # "siden mandag": the past one
+            kind = "date"
         if kind == "date" and day is not None:
             if not _take_date(period, state, day):
                 break
@@ -88,6 +94,8 @@ def parse_period(toks: Sequence[Token], reference: date) -> Period:
         elif kind == "extend" and not (period.start_day or period.start_time):
             # "forlenget til søndag 9. juni kl. 20:00": a new end, the start was announced before.
             state.mode, period.end_only = "end", True
+        elif kind == "extend":  # "startet kl. 10:00 ..., men er forlenget til kl. 16:00": the end
+            state.mode, state.between = "end", False
         elif kind == "between":
             state.between = True
         elif kind == "from" and _starts_new_period(period, state, toks, index):

@@ -17,7 +17,10 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _MD_INVERTED_LINK = re.compile(r"\(([^()\n]*)\)\[(https?://[^\]\s]*)\]")
-_MD_MARKUP = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*[*+-]\s+|^\s*>\s*)", re.MULTILINE)
+_MD_MARKUP = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*>\s*)", re.MULTILINE)
+# A list item is a line of its own even when it starts in lower case ("* fredag 10. november kl 18-22").
+_LIST_ITEM = re.compile(r"^\s*[*+-]\s+", re.MULTILINE)
+_ITEM_MARK = "\u2022 "
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _CONTINUATION = re.compile(r"\n(?=[a-zæøå])")
@@ -67,12 +70,13 @@ def clean(text: str) -> str:
     text = _STRUCK.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     text = _TABLE_RULE.sub("", text)
+    text = _LIST_ITEM.sub(_ITEM_MARK, text)
     text = _MD_MARKUP.sub(" ", text)
     text = text.replace("\u2019", "'").replace("\u00b4", "'")
     lines = (_SPACES.sub(" ", line).strip(" |") for line in text.splitlines())
     joined = "\n".join(line.strip() for line in lines if line.strip())
     # A line that starts in lower case continues the sentence of the line before.
-    return _CONTINUATION.sub(" ", joined)
+    return _CONTINUATION.sub(" ", joined).replace(_ITEM_MARK, "")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -86,14 +90,25 @@ def prepare(title: str, text: str) -> Prepared:
     clean_body = clean(text)
     sentences = [Sentence(clean_title, True, -1, -1)] if clean_title else []
     index = 0
-    paragraphs = re.split(r"\n\s*\n", _STRUCK.sub(" ", text))
+    paragraphs = _paragraphs(_STRUCK.sub(" ", text))
     paragraph_of_line: dict[str, int] = {}
     for number, paragraph in enumerate(paragraphs):
         for line in clean(paragraph).splitlines():
             paragraph_of_line.setdefault(line, number)
     for line in clean_body.splitlines():
-        paragraph = paragraph_of_line.get(line, len(paragraphs))
+        number = paragraph_of_line.get(line, len(paragraphs))
         for part in split_sentences(line):
-            sentences.append(Sentence(part, False, index, paragraph))
+            sentences.append(Sentence(part, False, index, number))
             index += 1
     return Prepared(clean_title, clean_body, tuple(sentences))
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs; one that ends with ':' continues into the next (its list)."""
+    merged: list[str] = []
+    for part in re.split(r"\n\s*\n", text):
+        if merged and merged[-1].rstrip().endswith(":"):
+            merged[-1] += "\n" + part
+        else:
+            merged.append(part)
+    return merged

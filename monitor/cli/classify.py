@@ -32,10 +32,16 @@ def add(commands: Commands) -> None:
         metavar="FILE",
         help="posts (default: <labels>/../corpus/posts/)",
     )
+    evaluate.add_argument(
+        "--rules", type=Path, help="rules for recipient recall/precision (default as for run, when present)"
+    )
+    evaluate.add_argument("--first-sight-log", type=Path, metavar="FILE", help="append this batch's row")
+    evaluate.add_argument("--batch", metavar="NAME", help="batch name for --first-sight-log")
     evaluate.set_defaults(handler=_eval)
 
 
 def _classify(args: argparse.Namespace) -> int:
+    from monitor.catalogue.components import component_apis
     from monitor.classify import classify
     from monitor.sources.postfile import read_post
 
@@ -47,16 +53,24 @@ def _classify(args: argparse.Namespace) -> int:
             print(f"Error: {error}", file=sys.stderr)
             failed = True
             continue
-        result = classify(notice)
+        result = classify(notice, components=component_apis)
         line = result.as_label(path.name)
         if args.explain:
             line["reasons"] = list(result.reasons)
+            line["unsure"] = sorted(result.unsure)
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return ERROR if failed else OK
 
 
 def _eval(args: argparse.Namespace) -> int:
     from monitor.cli.evaluate import evaluate, format_report
+    from monitor.cli.reach import reach_report
 
-    print(format_report(evaluate(args.labels, args.files or None)))
+    report = evaluate(args.labels, args.files or None)
+    print(format_report(report))
+    print("\n".join(reach_report(report.routed, args.rules)))
+    if args.first_sight_log is not None:
+        from monitor.cli.firstsight import log_first_sight
+
+        print(log_first_sight(report, args.first_sight_log, args.batch))
     return OK

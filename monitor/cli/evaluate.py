@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.catalogue.components import component_apis
 from monitor.classify import classify
 from monitor.errors import UserError
-from monitor.model import CATEGORIES
+from monitor.model import CATEGORIES, ENVIRONMENTS, Classification, Notice, Window
 from monitor.sources.postfile import read_post
 
 FIELDS = ("category", "planned", "apis", "environment", "window start", "window end")
@@ -40,6 +41,8 @@ class EvalReport:
     misses: list[tuple[str, str, object, object]] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
     count: int = 0
+    #: (notice, its label as a Classification, the classifier's answer), for recipient scores.
+    routed: list[tuple[Notice, Classification, Classification]] = field(default_factory=list)
 
 
 def _labels(path: Path) -> list[dict[str, object]]:
@@ -103,7 +106,12 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
             if not files:  # with FILEs given, the labels of other posts are simply not asked for
                 report.missing_files.append(notice_id)
             continue
-        got = classify(read_post(path)).as_label(notice_id)
+        notice = read_post(path)
+        classification = classify(notice, components=component_apis)
+        got = classification.as_label(notice_id)
+        expected_classification = label_classification(label)
+        if expected_classification is not None:
+            report.routed.append((notice, expected_classification, classification))
         report.count += 1
         expected_category, got_category = str(label.get("category")), str(got["category"])
         row = report.confusion.setdefault(expected_category, {})
@@ -121,6 +129,25 @@ def evaluate(labels_path: Path, files: Sequence[Path] | None = None) -> EvalRepo
             "(give the post files after LABELS.jsonl; a label's 'id' is the post's file name)"
         )
     return report
+
+
+def label_classification(label: dict[str, object]) -> Classification | None:
+    """A GUIDE label as a Classification (for routing), or None when it is not a well-formed label."""
+    category = next((name for name in CATEGORIES if name == label.get("category")), None)
+    environment = next((name for name in ENVIRONMENTS if name == label.get("environment")), None)
+    apis = label.get("apis")
+    if category is None or environment is None or not isinstance(apis, list):
+        return None
+    window = label.get("window")
+    start, end = (window.get("start"), window.get("end")) if isinstance(window, dict) else (None, None)
+    planned = label.get("planned")
+    return Classification(
+        category,
+        planned if isinstance(planned, bool) else None,
+        tuple(str(api) for api in apis),
+        environment,
+        Window(str(start), str(end) if end else None) if start else None,
+    )
 
 
 def format_report(report: EvalReport) -> str:

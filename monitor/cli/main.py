@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from monitor import __version__
-from monitor.cli import classify, core, notify, probes, records, rules
+from monitor.cli import classify, core, correct_args, notify, probes, records, report, rules, silence
 from monitor.cli.common import BROKEN_PIPE, INTERRUPTED, Command
 from monitor.cli.init import add_init
 from monitor.cli.sources import add_sources
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_init(commands)
     add_sources(commands)
     add_web(commands)
+    correct_args.add_commands(commands)
+    silence.add(commands)
+    report.add(commands)
     return parser
 
 

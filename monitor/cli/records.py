@@ -29,7 +29,9 @@ def add(commands: Commands) -> None:
 
     box = commands.add_parser("outbox", help="list queued, delivered and dead-lettered messages")
     add_rules_option(box, db=True)
-    box.add_argument("--state", choices=("pending", "dead", "done", "all"), help="default: pending and dead")
+    box.add_argument(
+        "--state", choices=("pending", "dead", "done", "silenced", "all"), help="default: pending and dead"
+    )
     add_json_option(box)
     box.set_defaults(handler=_outbox_list)
     actions = box.add_subparsers(dest="outbox_action", metavar="ACTION")
@@ -53,8 +55,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _outbox_list(args: argparse.Namespace) -> int:
-    from monitor.deliver.listing import list_report, outbox_json
-    from monitor.deliver.worker import open_outbox_db
+    from monitor.deliver.listing import list_report, open_outbox_db, outbox_json
 
     db = open_outbox_db(args.db, rules_path(args))
     if args.json:
@@ -65,7 +66,7 @@ def _outbox_list(args: argparse.Namespace) -> int:
 
 
 def _outbox_retry(args: argparse.Namespace) -> int:
-    from monitor.deliver.worker import open_outbox_db, retry
+    from monitor.deliver.listing import open_outbox_db, retry
 
     if (args.id is None) == (not args.all):
         raise UserError("give an outbox id or --all (not both); `driftsvarsel outbox` lists the ids")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.cli.backtest import add_backtest
 from monitor.cli.common import ERROR, OK, RULES_DEFAULT, add_json_option, print_json, rules_path
 from monitor.config.load import load_rules, summarize
 from monitor.config.secretcheck import locate_secret, unresolved_secrets
@@ -51,6 +52,7 @@ def add(commands: Commands) -> None:
     )
     add_json_option(test)
     test.set_defaults(handler=_test)
+    add_backtest(actions)
 
 
 def _rules_file(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +104,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
+    from monitor.catalogue.components import component_lookup
     from monitor.classify import classify, load_vocabulary
     from monitor.route.dryrun import dry_run, dry_run_json, dry_run_lines, parse_expect
     from monitor.sources.postfile import read_post
@@ -109,7 +112,8 @@ def _test(args: argparse.Namespace) -> int:
     expected = parse_expect(args.expect) if args.expect is not None else None
     notice = read_post(args.notice, require_front_matter=True)
     rules = load_rules(rules_path(args))
-    classification = classify(notice, load_vocabulary(rules.vocabulary or None))
+    lookup = component_lookup(rules.components)
+    classification = classify(notice, load_vocabulary(rules.vocabulary or None), lookup)
     run = dry_run(args.notice.name, notice, classification, rules, expected)
     if args.json:
         print_json(dry_run_json(run))

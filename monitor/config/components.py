@@ -5,15 +5,12 @@
       "Alle delingstjenester": ["*"]       # every kommune API
       "Folkeregister": []                  # no kommune API (routes to the admin only)
 
-Names add to the built-in table (monitor/catalogue/components.py). For routing, each name also
-becomes a classifier term: of the groups `api_<id>`, `all_api_terms` ("*") or `other_api_terms`
-([]), so a status incident that lists the component ("Berørte tjenester: ...") routes to the
-kommuner using those APIs without the prose having to name the API.
+Names add to the built-in table (monitor/catalogue/components.py) and win over it. A status
+notice whose "Berørte tjenester:" line lists only known components takes its APIs from them, so it
+routes to the kommuner using those APIs without the prose having to name the API.
 """
 
 from __future__ import annotations
-
-import re
 
 from yaml.nodes import Node
 
@@ -45,18 +42,3 @@ def parse_components(checker: Checker, node: Node) -> dict[str, tuple[str, ...]]
             continue
         components[name] = chosen
     return components
-
-
-def component_terms(components: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """Vocabulary group → the component names as exact-phrase terms (see the module docstring)."""
-    terms: dict[str, list[str]] = {}
-    for name, apis in components.items():
-        term = r"re:(?<!\w)" + re.escape(" ".join(name.split())) + r"(?!\w)"
-        groups = (
-            ["all_api_terms"]
-            if apis == (ALL_APIS,)
-            else [f"api_{api}" for api in apis] or ["other_api_terms"]
-        )
-        for group in groups:
-            terms.setdefault(group, []).append(term)
-    return {group: tuple(values) for group, values in terms.items()}

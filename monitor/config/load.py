@@ -17,7 +17,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from monitor.config.components import component_terms, parse_components
+from monitor.config.components import parse_components
 from monitor.config.kommuner import parse_admin, parse_admin_malform, parse_kommuner
 from monitor.config.parse import Checker, compose_file, duplicate_keys, is_null, join, scalars
 from monitor.config.probes import parse_probes
@@ -135,8 +135,6 @@ def _build(checker: Checker, root: Node, path: Path, environ: Mapping[str, str])
     probes = parse_probes(checker, section["probes"], base) if _given(section, "probes") else ProbeSettings()
     vocabulary = _vocabulary(checker, section["vocabulary"]) if _given(section, "vocabulary") else {}
     components = parse_components(checker, section["components"]) if _given(section, "components") else {}
-    for group, terms in component_terms(components).items():
-        vocabulary[group] = vocabulary.get(group, ()) + terms
     if not _given(section, "kommuner") and not _given(section, "admin"):
         checker.problem(
             root,

@@ -81,6 +81,8 @@ SETTINGS_KEYS = (
     "status_source_max_silence",
     "web_listen",
     "trusted_hosts",
+    "max_new_per_poll",
+    "network_check_url",
 )
 SMTP_KEYS = ("host", "port", "security", "username", "password", "sender", "ca_file")
 SOURCE_KEYS = ("name", "kind", "url", "interval_seconds", "jitter_seconds", "api", "enabled")
@@ -159,7 +161,7 @@ def _listen(checker: Checker, node: Node, path: str) -> str | None:
     bracketed = host.startswith("[") or host.endswith("]")
     if bracketed and not (host.startswith("[") and host.endswith("]") and len(host) > 2):
         host = ""  # an IPv6 address is written [::1]:9464
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
         checker.problem(node, path, f"'{value}' is not host:port", "for example 127.0.0.1:9464")
         return None
     return value
@@ -185,6 +187,8 @@ _SETTING_READERS: dict[str, Callable[[Checker, Node, str], object]] = {
     "status_source_max_silence": lambda c, n, p: c.integer(n, p, minimum=1, maximum=3650),
     "web_listen": _listen,
     "trusted_hosts": lambda c, n, p: _hosts(c, n, p),
+    "max_new_per_poll": lambda c, n, p: c.integer(n, p, minimum=1, maximum=1_000_000),
+    "network_check_url": check_url,
 }
 
 

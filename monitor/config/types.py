@@ -126,6 +126,8 @@ class Settings:
     web_listen: str | None = None  # "127.0.0.1:8080": the read-only status page (monitor/web)
     # Domains besides the source's own (and Skatteetaten's) that redirects and notice links may lead to.
     trusted_hosts: tuple[str, ...] = ()
+    max_new_per_poll: int = 20  # more new notices than this from one source in one poll: a storm
+    network_check_url: str | None = None  # known-good reference for "our own network is down"
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,8 @@ class Rules:
     admin: tuple[ChannelConfig, ...]
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
-    components: dict[str, tuple[str, ...]] = field(default_factory=dict)  # status-page component → APIs
+    #: Status-page component name → kommune API ids, beyond monitor/catalogue/components.py.
+    components: dict[str, tuple[str, ...]] = field(default_factory=dict)
     admin_malform: Language = "nb"  # `admin: {målform: nn}`: the admin route's written standard
 
     def language_of(self, kommune_number: str) -> Language:

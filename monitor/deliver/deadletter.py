@@ -15,6 +15,7 @@ from typing import Literal
 import sqlite_utils
 
 from monitor.config.types import ChannelConfig, Rules
+from monitor.deliver import digest
 from monitor.model import DeliveryResult, Message
 from monitor.store import outbox
 from monitor.store.outbox import OutboxEntry, OutboxItem
@@ -69,7 +70,9 @@ def report_dead(
 ) -> list[int]:
     """Tell every admin channel (but the dead one) that `item` is dead; returns new outbox ids.
 
-    Keys are "admin:dead:<outbox id>|admin|<admin channel>": one report per item and channel.
+    One message per dead channel and hour (monitor.deliver.digest): the first is
+    "admin:dead:<outbox id>|admin|<admin channel>", later dead items of that channel and hour are
+    added to it while it waits, or gathered in one more message at the end of the hour.
     """
     if item.idem_key.startswith(ADMIN_KEY_PREFIX):
         log.error(
@@ -80,16 +83,21 @@ def report_dead(
         )
         return []
     subject, text = _describe(rules, item, result, fallback, reason)
-    entries = []
-    for channel in rules.admin:
-        if item.kommune == "admin" and channel.name == item.channel:
-            continue
-        key = f"{ADMIN_KEY_PREFIX}dead:{item.id}|admin|{channel.name}"
-        message = admin_message(subject, text, key, rules.admin_malform)
-        entries.append(OutboxEntry(key, None, None, "admin", channel.name, message))
-    if not entries:
+    skip = item.channel if item.kommune == "admin" else None
+    if not [channel for channel in rules.admin if channel.name != skip]:
         log.error("no admin channel to report dead outbox item %d to", item.id)
-    return outbox.enqueue(db, entries, now=now)
+        return []
+    return digest.report(
+        db,
+        rules,
+        topic=f"dead:{item.kommune}:{item.channel}",
+        key=f"{ADMIN_KEY_PREFIX}dead:{item.id}",
+        subject=subject,
+        line=text,
+        now=now,
+        footer=say(rules.admin_malform, "admin.dead_footer"),
+        skip_channel=skip,
+    )
 
 
 def find_channel(rules: Rules, kommune: str, name: str) -> ChannelConfig | None:
@@ -106,8 +114,8 @@ def admin_message(subject: str, text: str, key: str, language: str = "nb") -> Me
     try:
         from monitor.deliver.render import render_admin
     except ImportError:
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-        return Message(subject, subject, (), text, None, "", f"<{digest}@driftsvarsel.invalid>")
+        hashed = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return Message(subject, subject, (), text, None, "", f"<{hashed}@driftsvarsel.invalid>")
     return render_admin(subject, text, key, language)
 
 
@@ -144,7 +152,7 @@ def _describe(
         rescue,
         say(language, "admin.dead_retry", id=item.id),
     ]
-    return subject, "\n".join(lines)
+    return subject, " ".join(lines)
 
 
 def _who(rules: Rules, kommune: str, language: str = "nb") -> str:

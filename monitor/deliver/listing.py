@@ -6,8 +6,12 @@ in README, "JSON output".
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import sqlite_utils
 
+from monitor.errors import UserError
 from monitor.localtime import local_iso, local_time
 from monitor.redact import redact
 from monitor.store import outbox
@@ -19,6 +23,7 @@ STATES: dict[str | None, tuple[str, ...] | None] = {
     "pending": ("pending",),
     "dead": ("dead",),
     "done": ("done",),
+    "silenced": ("silenced",),
     "all": None,
 }
 
@@ -72,3 +77,33 @@ def outbox_json(db: sqlite_utils.Database, state: str | None) -> dict[str, objec
             for item in select(db, state)
         ],
     }
+
+
+def open_outbox_db(
+    database: Path | None, rules_path: Path, *, writable: bool = False
+) -> sqlite_utils.Database:
+    """The database for the `outbox` command: `database`, else the rules file's settings.database.
+
+    Raises UserError when the file does not exist (the command must not create an empty one), or,
+    with `writable` (for `outbox retry`), when it cannot be written.
+    """
+    from monitor.store import open_existing
+
+    if database is None:
+        from monitor.config.load import load_rules
+
+        database = load_rules(rules_path).settings.database
+    return open_existing(database, writable=writable)
+
+
+def retry(db: sqlite_utils.Database, item_id: int | None, now: datetime | None = None) -> int:
+    """Re-queue item `item_id` (None: every dead and failing one) to be sent now; returns how many.
+
+    Raises UserError when the id names no dead or pending item (done items are never resent).
+    """
+    count = outbox.requeue(db, item_id, now or datetime.now(UTC))
+    if item_id is not None and count == 0:
+        item = outbox.get_item(db, item_id)
+        state = "does not exist" if item is None else f"is {item.state}"
+        raise UserError(f"outbox item {item_id} {state}; only dead or pending items can be retried")
+    return count

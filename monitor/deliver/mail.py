@@ -7,9 +7,11 @@ keep vacation responders quiet.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import smtplib
+import socket
 import ssl
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from monitor.config.types import ChannelConfig, SmtpConfig
-from monitor.deliver import escape
+from monitor.deliver import clients, escape
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.deliver.render import SUBJECT_MAX_CHARS, truncate
 from monitor.model import DeliveryResult, Message
@@ -52,7 +54,7 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
             f"{where}: smtp.username is set but the password secret was not resolved", permanent=True
         )
     try:
-        tls = ssl.create_default_context(cafile=smtp.ca_file)
+        tls = clients.tls_context(smtp.ca_file)
     except (OSError, ssl.SSLError) as error:
         return failure(
             f"smtp.ca_file {smtp.ca_file}: cannot be read as CA certificates ({error})", permanent=True
@@ -172,10 +174,17 @@ def html_part(message: Message) -> str:
     return "\n".join(part for part in parts if part) + "\n"
 
 
+@functools.cache
+def _local_hostname() -> str:
+    """The name we greet with (EHLO); smtplib would look it up (reverse DNS) on every connection."""
+    return socket.getfqdn()
+
+
 def _connect(smtp: SmtpConfig, tls: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
+    name = _local_hostname()
     if smtp.security == "ssl":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=tls)
-    client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, name, timeout=timeout, context=tls)
+    client = smtplib.SMTP(smtp.host, smtp.port, name, timeout=timeout)
     try:
         if smtp.security == "starttls":
             client.ehlo()

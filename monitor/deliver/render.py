@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from monitor.deliver.editsummary import edit_summary
 from monitor.deliver.escape import visible
 from monitor.deliver.why import footer_text
 from monitor.model import ALL_APIS, Alert, Classification, Message, Notice, Window
@@ -46,10 +47,17 @@ ENVIRONMENT_NAMES: dict[str, str] = {
 NOT_STATED = nb.TEXTS["not_stated"]
 
 
-def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: str | None = None) -> Message:
+def render_alert(
+    alert: Alert,
+    *,
+    probe_note: str | None = None,
+    in_reply_to: str | None = None,
+    previous: Classification | None = None,
+) -> Message:
     """Write `alert` as a message for a kommune's operations team, in `alert.language` (nb or nn).
 
-    `probe_note` (what the health probes see right now) becomes a field when given;
+    `previous` is the classification of the version an edit replaces (its window and APIs go
+    into the "Endring" field); `probe_note` (what the health probes see right now) becomes a field when given;
     `in_reply_to` is the `message_id`/thread reference this message follows up.
     The `message_id` is derived from `alert.key` only, so rendering twice gives the same id.
     """
@@ -61,7 +69,12 @@ def render_alert(alert: Alert, *, probe_note: str | None = None, in_reply_to: st
     subject, headline = _subject_and_headline(alert, title)
     fields: list[tuple[str, str]] = [(say(language, "field.category"), category)]
     if alert.change.kind == "edited":
-        fields.append((say(language, "field.change"), _edit_summary(alert.change.previous, notice, language)))
+        fields.append(
+            (
+                say(language, "field.change"),
+                _edit_summary(alert.change.previous, notice, previous, classification, language),
+            )
+        )
     fields.append((say(language, "field.apis"), api_list(classification.apis, language)))
     fields.append(
         (say(language, "field.environment"), environment_name(classification.environment, language))
@@ -130,6 +143,11 @@ def environment_name(environment: str, language: str = "nb") -> str:
     return say(language, f"environment.{environment}") if environment in ENVIRONMENT_NAMES else environment
 
 
+def api_names(language: str = "nb") -> dict[str, str]:
+    """API_NAMES with "*" said in `language`."""
+    return {**API_NAMES, ALL_APIS: say(language, "all_apis")}
+
+
 def api_list(apis: tuple[str, ...], language: str = "nb") -> str:
     if not apis:
         return say(language, "no_apis")
@@ -177,6 +195,10 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
         return say(language, "subject.edited", category=short, title=title), say(
             language, "headline.edited", category=short, title=title
         )
+    if kind == "removed" and alert.thread_key is not None:  # a withdrawal, sent to those who got it
+        return say(language, "subject.withdrawn", category=short, title=title), say(
+            language, "headline.withdrawn", category=short, title=title
+        )
     if kind == "removed":
         return say(language, "subject.removed", category=short, title=title), say(
             language, "headline.removed", category=short, title=title
@@ -188,13 +210,23 @@ def _subject_and_headline(alert: Alert, title: str) -> tuple[str, str]:
     )
 
 
-def _edit_summary(previous: Notice | None, current: Notice, language: str = "nb") -> str:
-    if previous is None:
-        return say(language, "edit.unknown")
-    old, new = one_line(visible(previous.title)), one_line(visible(current.title))
-    if old != new:
-        return _cap(say(language, "edit.title", old=old, new=new), 500, language)
-    return say(language, "edit.text_only")
+def _edit_summary(
+    previous: Notice | None,
+    current: Notice,
+    before: Classification | None,
+    after: Classification,
+    language: str = "nb",
+) -> str:
+    return edit_summary(
+        previous,
+        current,
+        before,
+        after,
+        api_list=api_names(language),
+        window_text=window_text(after.window, language),
+        previous_window_text=None if before is None else window_text(before.window, language),
+        language=language,
+    )
 
 
 def _footer(alert: Alert, category: str) -> str:

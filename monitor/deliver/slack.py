@@ -1,23 +1,25 @@
 """Slack: incoming webhooks and the chat.postMessage Web API (bot token, threads).
 
 Every untrusted string is escaped (& < > only, as Slack asks), `link_names` and `parse` are
-never sent, so "<!channel>" or "@here" in a notice stays plain text. slack-sdk's own retry
-handlers are switched off: the outbox owns retries and must not be blocked by sleeps.
+never sent, so "<!channel>" or "@here" in a notice stays plain text. Webhooks are posted with
+the shared httpx client; the Web API goes through slack-sdk, whose own retry handlers are
+switched off: the outbox owns retries and must not be blocked by sleeps.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
+import httpx
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from monitor import USER_AGENT
 from monitor.config.types import ChannelConfig
-from monitor.deliver import escape
+from monitor.deliver import clients, escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
@@ -73,30 +75,35 @@ HINTS = {
 
 
 def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryContext) -> DeliveryResult:
-    """Post to an incoming webhook (`context.secret` is the URL). Success is HTTP 200 with body "ok"."""
+    """Post to an incoming webhook (`context.secret` is the URL). Success is HTTP 200 with body "ok".
+
+    Through the shared pooled client (`clients.slack_client`), not slack-sdk's WebhookClient, which
+    builds a urllib opener (and reads the whole environment for proxies) on every message.
+    """
     url = context.secret
     if not url:
         return failure(f"channel {channel.name}: no webhook URL (secret not resolved)", permanent=True)
     problem = check_webhook_url(url)
     if problem:
         return failure(f"channel {channel.name}: {problem}", permanent=True)
-    # slack-sdk annotates timeout as int, but hands it to urllib, which takes float seconds.
-    client = WebhookClient(
-        url, timeout=cast(int, context.timeout), user_agent_prefix=USER_AGENT, retry_handlers=[]
-    )
-    payload = build_payload(message)
+    body = json.dumps(build_payload(message), ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
     try:
-        response = client.send(text=payload["text"], blocks=payload["blocks"])
-    except (OSError, http.client.HTTPException, SlackClientError, ValueError) as error:
-        return failure(f"Slack webhook not reached: {_describe(error)}", permanent=False)
-    body = redact(response.body or "").strip()  # masked before any cut, or a half secret shows
-    if response.status_code == 200 and body == "ok":
+        response = clients.slack_client().post(url, content=body, headers=headers, timeout=context.timeout)
+    except httpx.TimeoutException:
+        return failure("Slack webhook not reached: timed out", permanent=False)
+    except httpx.HTTPError as error:
+        # The URL is a secret: only the cause, never the error's text if it quotes the URL.
+        text = redact(str(error))
+        cause = text if text and url not in text else type(error).__name__
+        return failure(f"Slack webhook not reached: {cause[:200]}", permanent=False)
+    text = redact(response.text).strip()  # masked before any cut, or a half secret shows
+    if response.status_code == 200 and text == "ok":
         return DeliveryResult(ok=True, status=200, detail="Slack webhook accepted the message")
-    detail = f"Slack webhook answered HTTP {response.status_code}: {_explain(body[:200] or 'no body')}"
+    detail = f"Slack webhook answered HTTP {response.status_code}: {_explain(text[:200] or 'no body')}"
     if response.status_code == 200:
         return failure(detail, permanent=False, status=200)
-    retry_after = parse_retry_after(_header(response.headers, "retry-after"))
-    return http_failure(response.status_code, detail, retry_after)
+    return http_failure(response.status_code, detail, parse_retry_after(response.headers.get("retry-after")))
 
 
 def send_bot(message: Message, channel: ChannelConfig, context: DeliveryContext) -> DeliveryResult:
@@ -119,6 +126,7 @@ def send_bot(message: Message, channel: ChannelConfig, context: DeliveryContext)
         token=context.secret,
         base_url=base_url,
         timeout=cast(int, context.timeout),
+        ssl=clients.tls_context(),
         user_agent_prefix=USER_AGENT,
         retry_handlers=[],
     )

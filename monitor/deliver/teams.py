@@ -15,7 +15,7 @@ import httpx
 
 from monitor import USER_AGENT
 from monitor.config.types import ChannelConfig
-from monitor.deliver import escape
+from monitor.deliver import clients, escape
 from monitor.deliver.base import DeliveryContext, check_webhook_url, failure, http_failure, parse_retry_after
 from monitor.deliver.render import SHORTENED
 from monitor.model import DeliveryResult, Message
@@ -53,7 +53,7 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
     body = payload_bytes(message)
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=context.timeout)
+        response = clients.teams_client().post(url, content=body, headers=headers, timeout=context.timeout)
     except httpx.TimeoutException:
         return failure(f"Teams webhook timed out after {context.timeout:g} s", permanent=False)
     except httpx.HTTPError as error:

@@ -24,7 +24,11 @@ CATEGORY_WORDS: dict[str, str] = {
     for category in ("downtime", "error", "resolved", "api_change", "info")
 }
 #: Prefixes of the classifier's own (English) reasons; these are never shown as they are.
-CLASSIFIER_PREFIX = re.compile(r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?):")
+CLASSIFIER_PREFIX = re.compile(
+    r"(category \w+|planned|unplanned|apis|environment \w+|window(?: \(\w+\))?|model):"
+)
+#: A category reason from the statistical model that overruled the rules (monitor/classify/blend.py).
+_MODEL = re.compile(r"model: \w+ \(p=([0-9.]+)")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
 _PLACES = {"title": "reason.in_title", "body": "reason.in_body"}
 _DOC_REASON = re.compile(r"dokumentasjonsendring: (\d+) linjer? endret i «(.*)»")
@@ -47,6 +51,8 @@ def footer_text(alert: Alert) -> str:
 def classified_text(category: str, reasons: tuple[str, ...], language: str = "nb") -> str:
     """ "Klassifisert som feil: «driftsproblemer» i tittelen." from the classification's reasons."""
     word = say(language, f"word.{category}") if category in CATEGORY_WORDS else category
+    if reasons and _MODEL.match(_category_tail(reasons[0])):
+        reasons = reasons[:1]  # the rules' reasons that follow argued for the category it overruled
     explained = [text for text in (norwegian_reason(reason, language) for reason in reasons) if text]
     if not explained:
         return say(language, "classified", word=word)
@@ -85,7 +91,16 @@ def _docs_reason(text: str, language: str) -> str | None:
     return None
 
 
+def _category_tail(reason: str) -> str:
+    match = re.match(r"category \w+: ", reason)
+    return reason[match.end() :] if match else ""
+
+
 def _category_reason(tail: str, language: str) -> str | None:
+    model = _MODEL.match(tail)
+    if model:
+        share = f"{float(model.group(1)) * 100:.1f}".replace(".", ",")
+        return say(language, "reason.model", share=share)
     if tail.startswith("operations notice"):
         inner = _hits(tail, language)
         where = inner or (say(language, "reason.tagged_drift") if "tagged Drift" in tail else "")

@@ -23,8 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -32,7 +31,8 @@ from monitor.config.types import ChannelConfig, Rules
 from monitor.deliver import held
 from monitor.deliver.backoff import next_attempt, should_give_up
 from monitor.deliver.deadletter import DeadReason, enqueue_fallback, find_channel, report_dead
-from monitor.errors import UserError
+from monitor.deliver.pace import LaneRun, Outcome, Planned, RateLimiter, lane_key, run_lanes
+from monitor.deliver.silence import hold_if_silenced
 from monitor.localtime import local_time
 from monitor.model import DeliveryResult
 from monitor.redact import redact
@@ -45,9 +45,6 @@ log = logging.getLogger(__name__)
 #: under (the parent's Slack ts / Message-ID), or None; for email `message.in_reply_to` too.
 SendFn = Callable[[OutboxItem, ChannelConfig], DeliveryResult]
 
-#: Slack allows about one message per second per channel; Teams throttles at four per second.
-RATE_LIMIT_SECONDS = 1.0
-RATE_LIMITED_KINDS = frozenset({"slack_webhook", "slack_bot", "teams"})
 #: How long a claimed item is hidden from other drains while it is being sent.
 LEASE = timedelta(minutes=5)
 #: A reply waits this long after its still-pending parent's next attempt.
@@ -67,26 +64,6 @@ class DrainStats:
     next_due: datetime | None = None
 
 
-class RateLimiter:
-    """When each target (webhook or channel) may get its next message.
-
-    `drain` makes a fresh one per call unless given one; the daemon may keep one across drains.
-    """
-
-    def __init__(self, interval_seconds: float = RATE_LIMIT_SECONDS) -> None:
-        self.interval = timedelta(seconds=interval_seconds)
-        self._free_at: dict[str, datetime] = {}
-        self._lock = threading.Lock()
-
-    def free_at(self, target: str) -> datetime | None:
-        with self._lock:
-            return self._free_at.get(target)
-
-    def record(self, target: str, sent_at: datetime) -> None:
-        with self._lock:
-            self._free_at[target] = sent_at + self.interval
-
-
 def drain(
     db: sqlite_utils.Database,
     rules: Rules,
@@ -97,23 +74,39 @@ def drain(
     stop: threading.Event | None = None,
     limiter: RateLimiter | None = None,
     rng: random.Random | None = None,
+    lane_seconds: float = 0.0,
 ) -> DrainStats:
     """Send up to `limit` due outbox items; returns counts. Never raises for a delivery problem.
 
-    `send` defaults to the real channel senders (`monitor.deliver.SENDERS`) with secrets
-    resolved at this edge. `stop` ends the round between items (for a clean shutdown).
+    Items are grouped by target into lanes (`monitor.deliver.pace`) that run side by side, each at
+    its target's rate. `lane_seconds` is how long a lane may wait for its target's next turn within
+    this drain (0: one message per busy target per drain); items beyond it are deferred to their
+    turn. `send` defaults to the real channel senders with secrets resolved at this edge. `stop`
+    ends the round between items (for a clean shutdown); what was not sent stays due.
     """
     send_fn = send if send is not None else real_sender(rules)
     limiter = limiter if limiter is not None else RateLimiter()
     rng = rng if rng is not None else random.Random()
     counts: Counter[str] = Counter()
-    for item in outbox.due(db, now_fn(), limit):
-        if stop is not None and stop.is_set():
-            break
+    now = now_fn()
+    plan = _Plan(limiter, now, lane_seconds)
+    with write_transaction(db):  # one commit for the round's claims and deferrals
+        for item in outbox.due(db, now, limit):
+            if stop is not None and stop.is_set():
+                break
+            try:
+                counts[_plan_item(db, rules, item, plan)] += 1
+            except Exception:  # a bug around one item must not stop the rest; retried after LEASE
+                log.exception("delivery of outbox item %d crashed", item.id)
+
+    def sent_one(outcome: Outcome) -> None:
         try:
-            counts[_process(db, rules, item, send_fn, limiter, rng, now_fn)] += 1
-        except Exception:  # a bug around one item must not stop the rest; it is retried after LEASE
-            log.exception("delivery of outbox item %d crashed", item.id)
+            counts[_after_send(db, rules, outcome, limiter, rng, plan.mates)] += 1
+        except Exception:
+            log.exception("delivery of outbox item %d crashed", outcome.planned.item.id)
+
+    run = LaneRun(_planned_sender(send_fn), limiter, now_fn, stop or threading.Event(), lane_seconds)
+    run_lanes(plan.lanes, run, sent_one)
     return DrainStats(
         sent=counts["sent"],
         retried=counts["retried"],
@@ -133,16 +126,28 @@ def real_sender(rules: Rules) -> SendFn:
     return send
 
 
-def _process(
-    db: sqlite_utils.Database,
-    rules: Rules,
-    item: OutboxItem,
-    send: SendFn,
-    limiter: RateLimiter,
-    rng: random.Random,
-    now_fn: Callable[[], datetime],
-) -> str:
-    now = now_fn()
+class _Plan:
+    """The lanes of one drain and the next free turn of each target."""
+
+    def __init__(self, limiter: RateLimiter, now: datetime, budget: float) -> None:
+        self.limiter, self.now, self.budget = limiter, now, budget
+        self.lanes: dict[str, list[Planned]] = {}
+        self.turns: dict[str, datetime] = {}
+        self.lane_of: dict[str, str] = {}  # idem_key → lane of every item planned in this drain
+        self.mates: dict[int, tuple[OutboxItem, list[OutboxItem]]] = {}  # digest item id → (it, mates)
+
+    def turn(self, target: str) -> datetime:
+        if target not in self.turns:
+            self.turns[target] = max(self.now, self.limiter.free_at(target) or self.now)
+        return self.turns[target]
+
+
+def _plan_item(db: sqlite_utils.Database, rules: Rules, item: OutboxItem, plan: _Plan) -> str:
+    """Put a due item in its target's lane (claimed), or defer it, or dead-letter it; the outcome."""
+    now = plan.now
+    if hold_if_silenced(db, item, now) is not None:
+        log.info("outbox %d to %s/%s is silenced, not sent", item.id, item.kommune, item.channel)
+        return "silenced"
     channel = find_channel(rules, item.kommune, item.channel)
     if channel is None:
         result = DeliveryResult(False, None, "kanalen finnes ikke lenger i rules.yaml", permanent=True)
@@ -150,28 +155,76 @@ def _process(
             outbox.mark_dead(db, item.id, result, now, attempted=False)
             report_dead(db, rules, item, result, None, now, reason="gone")
         return "dead"
+    target = lane_key(channel, item.kommune)
     thread_ref: str | None = None
+    parent_key: str | None = None
     if item.thread_key is not None:
-        parent = outbox.item_by_key(db, item.thread_key)
-        if parent is not None and parent.state == "pending":
-            outbox.defer(db, item.id, max(parent.next_attempt_at, now) + PARENT_WAIT)
+        if plan.lane_of.get(item.thread_key) == target:
+            parent_key = item.thread_key  # sent just before it, in the same lane
+        elif item.thread_key in plan.lane_of:
+            outbox.defer(db, item.id, now + PARENT_WAIT)
             return "deferred"
-        thread_ref = parent.thread_ref if parent is not None else None
-    target = _rate_target(channel)
-    free_at = limiter.free_at(target) if target is not None else None
-    if free_at is not None and free_at > now:
-        outbox.defer(db, item.id, free_at)
+        else:
+            parent = outbox.item_by_key(db, item.thread_key)
+            if parent is not None and parent.state == "pending":
+                outbox.defer(db, item.id, max(parent.next_attempt_at, now) + PARENT_WAIT)
+                return "deferred"
+            thread_ref = parent.thread_ref if parent is not None else None
+    turn = plan.turn(target)
+    plan.turns[target] = turn + plan.limiter.interval(channel.kind)
+    if (turn - now).total_seconds() > plan.budget:
+        outbox.defer(db, item.id, turn)
         return "deferred"
     if not outbox.claim(db, item.id, now, now + LEASE, holder=HOLDER):
         return "skipped"
-    mates = held.collect_digest(db, item, now, holder=HOLDER, lease=LEASE)
-    result = _safe_send(send, _for_sending(held.as_digest(item, mates), channel, thread_ref), channel)
-    done_at = now_fn()
-    if target is not None:
-        limiter.record(target, done_at)
-    for mate in mates:  # one digest, one result for every notice in it
-        _settle(db, rules, mate, channel, result, rng, done_at)
-    return _settle(db, rules, item, channel, result, rng, done_at)
+    # A digest item carries its due mates (claimed with it; a silenced one stays held, not sent).
+    mates = [
+        mate
+        for mate in held.collect_digest(db, item, now, holder=HOLDER, lease=LEASE)
+        if hold_if_silenced(db, mate, now) is None
+    ]
+    planned = Planned(held.as_digest(item, mates), channel, thread_ref, parent_key)
+    plan.lanes.setdefault(target, []).append(planned)
+    plan.lane_of[item.idem_key] = target
+    if mates:
+        plan.mates[item.id] = (item, mates)
+    return "planned"
+
+
+def _after_send(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    outcome: Outcome,
+    limiter: RateLimiter,
+    rng: random.Random,
+    mates: dict[int, tuple[OutboxItem, list[OutboxItem]]] | None = None,
+) -> str:
+    """Record what a lane did with an item (on the drain's thread, which owns the connection)."""
+    item, channel = outcome.planned.item, outcome.planned.channel
+    item, digest_mates = (mates or {}).get(item.id, (item, []))
+    if outcome.result is not None:
+        for mate in digest_mates:  # one digest, one result for every notice in it
+            _settle(db, rules, mate, channel, outcome.result, rng, outcome.at)
+        return _settle(db, rules, item, channel, outcome.result, rng, outcome.at)
+    when = outcome.at
+    parent_key = outcome.planned.parent_key
+    parent = outbox.item_by_key(db, parent_key) if parent_key is not None else None
+    if parent is not None and parent.state == "pending":
+        when = max(parent.next_attempt_at, when) + PARENT_WAIT
+    else:
+        when = max(when, limiter.free_at(lane_key(channel, item.kommune)) or when)
+    for mate in digest_mates:
+        outbox.defer(db, mate.id, when)
+    outbox.defer(db, item.id, when)  # not sent: back in the queue, no attempt counted
+    return "deferred"
+
+
+def _planned_sender(send: SendFn) -> Callable[[Planned], DeliveryResult]:
+    def send_planned(planned: Planned) -> DeliveryResult:
+        item = _for_sending(planned.item, planned.channel, planned.thread_ref)
+        return _safe_send(send, item, planned.channel)
+
+    return send_planned
 
 
 def _settle(
@@ -225,36 +278,6 @@ def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> Delive
         return DeliveryResult(False, None, f"uventet feil i avsenderen ({type(error).__name__})")
 
 
-def open_outbox_db(
-    database: Path | None, rules_path: Path, *, writable: bool = False
-) -> sqlite_utils.Database:
-    """The database for the `outbox` command: `database`, else the rules file's settings.database.
-
-    Raises UserError when the file does not exist (the command must not create an empty one), or,
-    with `writable` (for `outbox retry`), when it cannot be written.
-    """
-    from monitor.store import open_existing
-
-    if database is None:
-        from monitor.config.load import load_rules
-
-        database = load_rules(rules_path).settings.database
-    return open_existing(database, writable=writable)
-
-
-def retry(db: sqlite_utils.Database, item_id: int | None, now: datetime | None = None) -> int:
-    """Re-queue item `item_id` (None: every dead and failing one) to be sent now; returns how many.
-
-    Raises UserError when the id names no dead or pending item (done items are never resent).
-    """
-    count = outbox.requeue(db, item_id, now or datetime.now(UTC))
-    if item_id is not None and count == 0:
-        item = outbox.get_item(db, item_id)
-        state = "does not exist" if item is None else f"is {item.state}"
-        raise UserError(f"outbox item {item_id} {state}; only dead or pending items can be retried")
-    return count
-
-
 def release_stale_claims(db: sqlite_utils.Database, now: datetime) -> int:
     """At start: make the items a crashed process had claimed due now (see `holder_alive`)."""
     released = outbox.release_stale_claims(db, now, alive=holder_alive)
@@ -283,10 +306,3 @@ def holder_alive(holder: str) -> bool:
     except PermissionError:  # alive, run by another user
         return True
     return True
-
-
-def _rate_target(channel: ChannelConfig) -> str | None:
-    """Identifies the place a message lands, by secret reference and target (never the secret)."""
-    if channel.kind not in RATE_LIMITED_KINDS:
-        return None
-    return f"{channel.kind}|{channel.secret or ''}|{channel.target or ''}"

@@ -8,12 +8,14 @@ Routes may be replaced while the server runs. The server never listens beyond lo
 from __future__ import annotations
 
 import hashlib
+import socket
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -86,8 +88,10 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        """Stop listening and drop every open keep-alive connection, as a host that went down does."""
         self._server.shutdown()
         self._server.server_close()
+        self._server.drop_connections()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -110,6 +114,9 @@ class LocalServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes; with Nagle on, a keep-alive client waits for
+            # the delayed ACK (~40 ms) before it sees the body of every request after the first.
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -141,7 +148,35 @@ class LocalServer:
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up early (a timeout test, a size cap) is normal here, not an error."""
+    """A client that hangs up early (a timeout test, a size cap) is normal here, not an error.
+
+    Open connections are tracked so that `drop_connections` can end them: without it a pooled
+    keep-alive client would still be answered after the server was stopped.
+    """
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for connection in sockets:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the peer
 
     def handle_error(self, request: object, client_address: object) -> None:
         error = sys.exc_info()[1]

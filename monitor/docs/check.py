@@ -21,6 +21,7 @@ from monitor.errors import UserError
 from monitor.localtime import local_iso, local_time
 from monitor.model import ALL_APIS, Category, Change, Classification, Environment, Notice
 from monitor.store.diffs import DiffKind, KeyHistory, history
+from monitor.store.overrides import Override, override_history
 from monitor.texts import say
 
 DOC_KINDS = ("docpage", "openapi")
@@ -143,7 +144,8 @@ def history_report(db: sqlite_utils.Database, target: str, rules: Rules | None =
 
     Raises UserError when nothing stored matches `target`.
     """
-    return "\n\n".join(format_history(entry) for entry in _histories(db, target, rules))
+    histories = _histories(db, target, rules)
+    return "\n\n".join(format_history(entry) + _corrections(db, entry.key) for entry in histories)
 
 
 def history_json(db: sqlite_utils.Database, target: str, rules: Rules | None = None) -> dict[str, object]:
@@ -155,6 +157,10 @@ def history_json(db: sqlite_utils.Database, target: str, rules: Rules | None = N
                 "key": entry.key,
                 "title": entry.versions[-1].notice.title if entry.versions else None,
                 "removed_at": local_iso(entry.versions[-1].removed_at) if entry.versions else None,
+                "corrections": [
+                    {"at": local_iso(item.at), "who": item.who, "reason": item.reason, **_fields_json(item)}
+                    for item in override_history(db, entry.key)
+                ],
                 "versions": [
                     {
                         "version": version.version,
@@ -193,6 +199,20 @@ def _histories(db: sqlite_utils.Database, target: str, rules: Rules | None) -> l
             "see `driftsvarsel history --help`"
         )
     return histories
+
+
+def _corrections(db: sqlite_utils.Database, key: str) -> str:
+    """The admins' corrections of a notice (`driftsvarsel correct`), oldest first."""
+    lines = []
+    for item in override_history(db, key):
+        fields = ", ".join(f"{name}={value if not isinstance(value, tuple) else ','.join(value) or 'none'}"
+                           for name, value in item.fields().items() if value is not None)  # fmt: skip
+        lines.append(f"\n  corrected {local_time(item.at)} by {item.who}: {fields} ({item.reason})")
+    return "".join(lines)
+
+
+def _fields_json(item: Override) -> dict[str, object]:
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in item.fields().items()}
 
 
 def _version_diff(previous: Notice, current: Notice) -> list[str]:

@@ -32,9 +32,11 @@ from monitor.probes.alerts import (
 from monitor.probes.check import TokenSource, make_client, probe
 from monitor.probes.maskinporten import MaskinportenError, TokenClient, load_credentials
 from monitor.probes.plan import ProbeTarget, plan_probes
+from monitor.probes.selfcheck import back_messages, lost_messages, network_lost
 from monitor.probes.state import Thresholds, Transition, cert_warnings_due, step
 from monitor.store import outbox, write_transaction
 from monitor.store import probes as probe_store
+from monitor.store import selfcheck as selfcheck_store
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +106,8 @@ def run_probe_round(
     `announced`: (notice key, classification) of downtime notices that may cover now (e.g.
     `monitor.store.notices.downtime_windows(db, now)`). With `enqueue`, alerts for kommuner and
     certificate warnings for the admin route are queued in the outbox in the same transaction.
-    Never raises for a failing probe; one broken target does not stop the others.
+    Never raises for a failing probe; one broken target does not stop the others. A round in
+    which the monitor's own network is down (monitor.probes.selfcheck) is not counted.
     """
     targets = plan_probes(rules)
     own_session = session is None
@@ -112,13 +115,19 @@ def run_probe_round(
     try:
         results = _probe_all(targets, session, now)
         client_certificate = session.client_certificate
+        lost = network_lost(results, rules, session.client)
     finally:
         if own_session:
             session.close()
+    if lost is not None:
+        return _network_lost(db, rules, results, lost, now, enqueue)
     thresholds = Thresholds(rules.probes.failure_threshold, rules.probes.success_threshold)
     transitions: list[Transition] = []
     admin: list[AdminMessage] = []
     with write_transaction(db):
+        if (since := selfcheck_store.mark_back(db)) is not None:
+            log.warning("the monitor's network is back (lost since %s)", since)
+            admin.extend(back_messages(rules, now, since))
         for result in results:
             probe_store.record_result(db, result)
             previous = probe_store.load_state(db, result.api, result.environment)
@@ -141,6 +150,25 @@ def run_probe_round(
             transition.detail,
         )  # fmt: skip
     return ProbeRound(tuple(results), tuple(transitions), tuple(alerts), tuple(admin))
+
+
+def _network_lost(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    results: Sequence[ProbeResult],
+    why: str,
+    now: datetime,
+    enqueue: bool,
+) -> ProbeRound:
+    """A round the monitor's own network spoiled: not counted; the admin told once."""
+    log.error("probe round not counted, the monitor's own network is down: %s", why)
+    admin: list[AdminMessage] = []
+    with write_transaction(db):
+        if selfcheck_store.mark_lost(db, now, why):
+            admin = lost_messages(rules, now, why)
+            if enqueue:
+                _enqueue(db, (), admin, now)
+    return ProbeRound(tuple(results), (), (), tuple(admin))
 
 
 def _probe_all(targets: Sequence[ProbeTarget], session: ProbeSession, now: datetime) -> list[ProbeResult]:

@@ -85,11 +85,12 @@ def skipped(classification: Classification, rules: Rules, alerts: tuple[Alert, .
     """Every kommune, kommune channel and admin channel that `route` leaves out, with the reason."""
     found: list[Skipped] = []
     for kommune in rules.kommuner:
-        if not kommune_why(kommune, classification.apis):
+        routed = classification.routed_apis
+        if not kommune_why(kommune, routed):
             detail = (
                 "varselet gjelder ingen kommune-API"
-                if not classification.apis
-                else f"kommunen bruker ingen av API-ene {', '.join(classification.apis)}"
+                if not routed
+                else f"kommunen bruker ingen av API-ene {', '.join(routed)}"
             )
             found.append(Skipped(kommune.number, kommune.name, None, "no_matching_api", detail))
             continue

@@ -6,6 +6,9 @@ Routing rules:
 - `()` (only other APIs, or none): no kommune; the admin route gets it.
 - otherwise: every kommune whose APIs (from its rettighetspakker plus explicit `apis`) intersect.
   A kommune with `apis: ["*"]` gets every notice that concerns at least one kommune API.
+- Unsure classifications fail towards the reader: alerts go to the union of the candidate APIs
+  (`Classification.routed_apis`), an info notice that may be an incident passes category filters
+  as that incident, and the alert says so ("Usikker på hvilke API-er: ...").
 - Filters, first on the kommune, then on each channel: `categories` keeps only those categories;
   `environments` lists prod and/or test and drops only notices for the *other* environment, so
   a `[prod]` channel still gets notices for "both" and for an unspecified environment (most
@@ -28,6 +31,13 @@ from monitor.texts import say
 ADMIN_NUMBER = "admin"
 ADMIN_NAME = "Administrator"
 ALL_SERVICES_WHY = "Alle delingstjenester"
+CATEGORY_WORDS: dict[Category, str] = {
+    "downtime": "nedetid",
+    "error": "feil",
+    "resolved": "løst",
+    "api_change": "API-endring",
+    "info": "informasjon",
+}
 
 
 def route(change: Change, classification: Classification, rules: Rules) -> list[Alert]:
@@ -37,20 +47,21 @@ def route(change: Change, classification: Classification, rules: Rules) -> list[
     """
     alerts: list[Alert] = []
     for kommune in rules.kommuner:
-        why = kommune_why(kommune, classification.apis)
+        why = kommune_why(kommune, classification.routed_apis)
+        if why:
+            why = (*why, *doubt_lines(classification, kommune.malform))
         if not why or not passes(kommune.categories, kommune.environments, classification):
             continue
         for channel in kommune.channels:
             if passes(channel.categories, channel.environments, classification):
                 alert = _alert(change, classification, kommune.number, kommune.name, channel, why)
                 alerts.append(replace(alert, language=kommune.malform))
+    reached_kommuner = bool(alerts)  # before the admin alerts: a second admin channel is no kommune
     for channel in rules.admin:
-        if channel.categories is None and alerts:
+        if channel.categories is None and reached_kommuner:
             continue
         if passes(channel.categories, channel.environments, classification):
-            why = _admin_why(
-                channel, classification, reached_kommuner=bool(alerts), language=rules.admin_malform
-            )
+            why = _admin_why(channel, classification, language=rules.admin_malform)
             alert = _alert(change, classification, ADMIN_NUMBER, ADMIN_NAME, channel, why)
             alerts.append(replace(alert, language=rules.admin_malform))
     return alerts
@@ -70,12 +81,35 @@ def blocked_by(
     environments: frozenset[Environment] | None,
     classification: Classification,
 ) -> Literal["category", "environment"] | None:
-    """Which filter stops the classification ("category" or "environment"), or None if it passes."""
-    if categories is not None and classification.category not in categories:
+    """Which filter stops the classification ("category" or "environment"), or None if it passes.
+
+    A category filter lets through the classifier's alternative too (an info notice that may be an
+    incident), and an environment told by one short word passes: both fail towards the reader.
+    """
+    if categories is not None and not {classification.category, classification.alternative} & categories:
         return "category"
+    if "environment" in classification.unsure:
+        return None
     if environments is not None and classification.environment in ("prod", "test"):
         return None if classification.environment in environments else "environment"
     return None
+
+
+def doubt_lines(classification: Classification, language: str = "nb") -> tuple[str, ...]:
+    """What an alert says when the classifier is unsure (Norwegian, for kommune staff)."""
+    lines = []
+    if classification.api_candidates:
+        routed = classification.routed_apis
+        names = (
+            say(language, "doubt.all_apis")
+            if ALL_APIS in routed
+            else say(language, "doubt.or").join(map(catalogue.api_display_name, routed))
+        )
+        lines.append(say(language, "doubt.apis", names=names))
+    if classification.alternative is not None:
+        word = say(language, f"word.{classification.alternative}")
+        lines.append(say(language, "doubt.category", word=word))
+    return tuple(lines)
 
 
 def kommune_api_reasons(kommune: KommuneConfig) -> dict[str, str]:
@@ -105,8 +139,9 @@ def kommune_why(kommune: KommuneConfig, apis: tuple[str, ...]) -> tuple[str, ...
 
 
 def _admin_why(
-    channel: ChannelConfig, classification: Classification, *, reached_kommuner: bool, language: str = "nb"
+    channel: ChannelConfig, classification: Classification, *, language: str = "nb"
 ) -> tuple[str, ...]:
+    """Why the admin channel gets it; a channel without categories only gets what no kommune got."""
     if channel.categories is not None:
         return (say(language, "admin.why_category", category=classification.category),)
     if not classification.apis:

@@ -28,17 +28,21 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor import fetch as fetching
 from monitor.classify import Vocabulary, load_vocabulary
 from monitor.config.load import load_rules
 from monitor.config.secretcheck import SecretProblem
 from monitor.config.types import Rules, SourceConfig
+from monitor.deliver import clients as deliver_clients
+from monitor.deliver.pace import RateLimiter
 from monitor.deliver.reminders import queue_reminders
-from monitor.deliver.worker import RateLimiter, drain, real_sender, release_stale_claims
+from monitor.deliver.worker import drain, real_sender, release_stale_claims
 from monitor.errors import UserError
 from monitor.pipeline import poll_source, utcnow
 from monitor.probes.round import note_for
 from monitor.service import metrics, sdnotify, secretwatch
 from monitor.service import ops as service
+from monitor.service.housekeepjob import add_housekeeping_job
 from monitor.service.probejob import add_probe_job
 from monitor.service.signals import SignalFlags
 from monitor.service.sourcecheck import add_source_check_job
@@ -54,6 +58,8 @@ DELIVER_INTERVAL_SECONDS = 5
 #: Items per drain; a full drain is followed at once by another (a notice to every kommune
 #: owes ~1000 items, which should not wait DELIVER_INTERVAL_SECONDS per hundred).
 DRAIN_LIMIT = 100
+#: How long one target's lane may wait for its next turn in a drain (its rate; see deliver.pace).
+LANE_SECONDS = 2 * DELIVER_INTERVAL_SECONDS
 MAX_DRAINS_PER_ROUND = 100
 SHUTDOWN_GRACE_SECONDS = 30.0
 POOL_THREADS = 4
@@ -85,7 +91,11 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
             timezone=UTC,
         )
-        self.extra_jobs: list[Callable[[Daemon], None]] = [add_probe_job, add_source_check_job]
+        self.extra_jobs: list[Callable[[Daemon], None]] = [
+            add_probe_job,
+            add_source_check_job,
+            add_housekeeping_job,
+        ]
         self.metrics_server: metrics.MetricsServer | None = None
         self.web_server: WebServer | None = None
         self.started = now_fn()
@@ -139,6 +149,7 @@ class Daemon:
                     send=service.counting_sender(
                         self.rules, secretwatch.guarded_sender(real_sender(self.rules), self.secret_problems)
                     ),
+                    lane_seconds=LANE_SECONDS,
                 )
                 handled = stats.sent + stats.retried + stats.dead + stats.deferred
                 if handled < DRAIN_LIMIT or self.stop_event.is_set():
@@ -236,6 +247,7 @@ class Daemon:
         with self._rules_lock:
             self.rules, self.vocabulary = rules, vocabulary
         self.check_secrets()
+        close_clients()  # rebuilt on next use, with the new rules' settings
         self.schedule()
         log.info(
             "reloaded %s: %d kommuner, %d sources", self.rules_path, len(rules.kommuner), len(rules.sources)
@@ -321,6 +333,8 @@ class Daemon:
             self.metrics_server.stop()
         if self.web_server is not None:
             self.web_server.stop()
+        if not stuck:
+            close_clients()
         log.info("stopped")
         if stuck:
             # The pool's worker threads are not daemon threads: a normal exit would wait for the
@@ -329,3 +343,9 @@ class Daemon:
             logging.shutdown()
             os._exit(0)
         return 0
+
+
+def close_clients() -> None:
+    """Close the long-lived HTTP clients of sources and channels (built again on next use)."""
+    fetching.close_clients()
+    deliver_clients.close()

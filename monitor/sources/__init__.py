@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import codecs
 import html
+import importlib
 import json
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from monitor.config.types import SourceConfig, SourceKind
 from monitor.model import Notice
@@ -50,6 +51,12 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 def declared_charset(body: bytes, content_type: str | None) -> str | None:
     """The charset the HTTP header, XML declaration or HTML meta tag names, if Python knows it."""
+    names = declared_charsets(body, content_type)
+    return names[0] if names else None
+
+
+def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
+    """Every charset Python knows that the HTTP header, XML declaration or meta tag names, in that order."""
     candidates: list[str] = []
     if content_type and (match := _CHARSET.search(content_type)):
         candidates.append(match.group(1))
@@ -57,12 +64,13 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
     for pattern in (_XML_ENCODING, _META_CHARSET):
         if match_bytes := pattern.search(head):
             candidates.append(match_bytes.group(1).decode("ascii", "replace"))
+    found: list[str] = []
     for name in candidates:
         try:
-            return codecs.lookup(name).name
+            found.append(codecs.lookup(name).name)
         except LookupError:
             logger.debug("ignoring unknown charset %r", name)
-    return None
+    return found
 
 
 def decode_text(body: bytes, content_type: str | None = None) -> str:
@@ -139,18 +147,36 @@ def require_body(body: bytes, expected: str) -> None:
         raise SourceFormatError(f"expected {expected} but the response body is empty")
 
 
-# The parser modules import the helpers above, so they are imported after them.
-from monitor.sources import atom, betterstack, docpage, links, listing, openapi, statusfeed, statuspage  # noqa: E402
+class _LazyParsers(Mapping[SourceKind, Parser]):
+    """Kind → parser, importing a parser module (feedparser, BeautifulSoup ...) on first use only,
+    so commands that parse nothing do not pay for those imports."""
 
-PARSERS: dict[SourceKind, Parser] = {
-    "atom": atom.parse,
-    "listing": listing.parse,
-    "status_feed": statusfeed.parse,
-    "statuspage_api": statuspage.parse,
-    "betterstack": betterstack.parse,
-    "docpage": docpage.parse,
-    "openapi": openapi.parse,
-}
+    _MODULES: dict[SourceKind, str] = {
+        "atom": "atom",
+        "listing": "listing",
+        "status_feed": "statusfeed",
+        "statuspage_api": "statuspage",
+        "betterstack": "betterstack",
+        "docpage": "docpage",
+        "openapi": "openapi",
+    }
+
+    def __getitem__(self, kind: SourceKind) -> Parser:
+        module = importlib.import_module(f"monitor.sources.{self._MODULES[kind]}")
+        return cast(Parser, module.parse)
+
+    def __iter__(self) -> Iterator[SourceKind]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+
+PARSERS: Mapping[SourceKind, Parser] = _LazyParsers()
+
+
+from monitor.sources import links  # noqa: E402
+from monitor.sources.encoding import check_encoding  # noqa: E402
 
 #: Exceptions a parser may hit on data of an unexpected shape; turned into SourceFormatError.
 _SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError)
@@ -174,6 +200,7 @@ def parse_body(
     if parser is None:
         raise SourceFormatError(f"source {source.name!r}: no parser for kind {source.kind!r}")
     try:
+        check_encoding(body, source.kind, content_type)
         notices = parser(body, source, content_type=content_type)
     except SourceFormatError as error:
         raise SourceFormatError(f"source {source.name!r} ({source.url}): {error}") from error

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def open_db(path: Path | str, *, writable: bool = True) -> sqlite_utils.Database
             _require_writable(Path(path))
             files.create_private_file(Path(path))
     try:
-        return _open_migrated(path) if writable or memory else _open_read_only(path)
+        return _open_migrated_when_free(path) if writable or memory else _open_read_only(path)
     except UserError:
         raise
     except sqlite3.DatabaseError as error:
@@ -68,13 +69,44 @@ def _require_writable(path: Path) -> None:
             )
 
 
+def _open_migrated_when_free(path: Path | str) -> sqlite_utils.Database:
+    """`_open_migrated`, tried again while another process holds the lock, up to BUSY_TIMEOUT_MS.
+
+    Switching a new file to WAL (and its first migrations) can meet SQLITE_BUSY without SQLite's
+    busy handler being asked, when several processes open a new database at the same moment.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return _open_migrated(path)
+        except sqlite3.OperationalError as error:
+            busy = "locked" in str(error) or "busy" in str(error)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _open_migrated(path: Path | str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(str(path))
+    try:
+        return _migrate(db, path)
+    except BaseException:
+        db.conn.close()
+        raise
+
+
+def _migrate(db: sqlite_utils.Database, path: Path | str) -> sqlite_utils.Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     sets = _migration_sets()
     _check_ours(db, path, sets)  # before anything is written to someone else's file
+    # Takes effect in a new file only (older ones are converted by housekeeping.compact).
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+        # nothing, a power cut may lose the last commits (a poll is redone, a delivery mark
+        # resent: at least once still holds). Per-commit fsyncs were most of a fan-out's time.
+        db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     if _pending(db, sets):
         # One write transaction for every set: a second process starting at the same moment waits

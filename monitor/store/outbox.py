@@ -1,7 +1,8 @@
 """The durable outbox: every message owed to a channel, its state, and every delivery attempt.
 
 State machine: pending → done (delivered), pending → dead (permanent failure or given up),
-dead/pending → pending again by `requeue` (the operator's `driftsvarsel outbox retry`). A done item
+dead/pending → pending again by `requeue` (the operator's `driftsvarsel outbox retry`), pending →
+silenced when a silence holds it (`monitor.store.silences`, which also releases it). A done item
 never goes back: its idem_key is never sent twice by this store. `idem_key` is UNIQUE and inserts
 are INSERT OR IGNORE, so replaying a commit or a report never duplicates a message.
 """
@@ -9,7 +10,7 @@ are INSERT OR IGNORE, so replaying a commit or a report never duplicates a messa
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -17,13 +18,14 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from monitor.model import DeliveryResult, Message
-from monitor.store import write_transaction
+from monitor.store import bodies, write_transaction
 from monitor.store.codec import iso, iso_up, message_from_json, message_to_json, parse_iso, require_iso
 
 MIGRATIONS = Migrations("driftsvarsel.outbox")
 
-OutboxState = Literal["pending", "done", "dead"]
-STATES: tuple[OutboxState, ...] = ("pending", "done", "dead")
+OutboxState = Literal["pending", "done", "dead", "silenced"]
+#: "silenced": held back by a silence (monitor.store.silences), never sent unless replayed.
+STATES: tuple[OutboxState, ...] = ("pending", "done", "dead", "silenced")
 
 
 @MIGRATIONS()
@@ -52,6 +54,13 @@ def m002_claimed_by(db: sqlite_utils.Database) -> None:
     # Who holds the lease of a pending item being sent, so a restart can take back a dead
     # process's leases at once instead of waiting them out (see release_stale_claims).
     db.execute("ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
+
+
+@MIGRATIONS()
+def m003_bodies_once(db: sqlite_utils.Database) -> None:
+    # The body of a message fanned out to every kommune is kept once, not once per row.
+    bodies.create_table(db)
+    bodies.move_existing(db)
 
 
 @dataclass(frozen=True)
@@ -107,13 +116,15 @@ def enqueue(db: sqlite_utils.Database, entries: Sequence[OutboxEntry], *, now: d
     inserted: list[int] = []
     with write_transaction(db):
         for entry in entries:
+            body_hash = bodies.store(db, entry.message.body)
             cursor = db.execute(
                 """INSERT OR IGNORE INTO outbox (idem_key, notice_key, version, kommune, channel, message,
-                       state, attempts, next_attempt_at, created_at, thread_key)
-                   VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""",
+                       state, attempts, next_attempt_at, created_at, thread_key, body_hash)
+                   VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)""",
                 [
                     entry.idem_key, entry.notice_key, entry.version, entry.kommune, entry.channel,
-                    message_to_json(entry.message), iso(now), iso(now), entry.thread_key,
+                    message_to_json(replace(entry.message, body="")), iso(now), iso(now), entry.thread_key,
+                    body_hash,
                 ],
             )  # fmt: skip
             if cursor.rowcount == 1 and cursor.lastrowid is not None:
@@ -200,10 +211,12 @@ def claimed_count(db: sqlite_utils.Database) -> int:
 
 
 def defer(db: sqlite_utils.Database, item_id: int, until: datetime) -> None:
-    """Postpone a pending item without counting an attempt (rate limit, waiting for a parent)."""
+    """Postpone a pending item without counting an attempt (rate limit, waiting for a parent).
+
+    Also releases this process's claim on it (a claimed item that was not sent after all)."""
     with write_transaction(db):
         db.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'",
             [iso_up(until), item_id],
         )
 
@@ -313,12 +326,19 @@ def select_items(db: sqlite_utils.Database, where: str, parameters: Sequence[Any
 
 
 def _select(db: sqlite_utils.Database, where: str, parameters: Sequence[Any]) -> list[OutboxItem]:
-    cursor = db.execute(f"SELECT * FROM outbox WHERE {where}", list(parameters))
+    cursor = db.execute(
+        "SELECT outbox.*, outbox_bodies.body AS shared_body FROM outbox"
+        f" LEFT JOIN outbox_bodies ON outbox_bodies.hash = outbox.body_hash WHERE {where}",
+        list(parameters),
+    )
     columns = [column[0] for column in cursor.description]
     return [_item(dict(zip(columns, values, strict=True))) for values in cursor.fetchall()]
 
 
 def _item(row: dict[str, Any]) -> OutboxItem:
+    message = message_from_json(row["message"])
+    if row["body_hash"] is not None:
+        message = replace(message, body=row["shared_body"] or "")
     return OutboxItem(
         id=row["id"],
         idem_key=row["idem_key"],
@@ -326,7 +346,7 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         version=row["version"],
         kommune=row["kommune"],
         channel=row["channel"],
-        message=message_from_json(row["message"]),
+        message=message,
         state=row["state"],
         attempts=row["attempts"],
         next_attempt_at=require_iso(row["next_attempt_at"]),

@@ -46,6 +46,12 @@ def m001_probes(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m002_samples(db: sqlite_utils.Database) -> None:
+    # How many probe results a line stands for, once results older than a day are downsampled.
+    db.execute("ALTER TABLE probe_results ADD COLUMN samples INTEGER NOT NULL DEFAULT 1")
+
+
 def record_result(db: sqlite_utils.Database, result: ProbeResult) -> None:
     db.execute(
         """INSERT INTO probe_results (api, environment, url, state, checked_at, latency_ms, status,
@@ -157,9 +163,11 @@ def _state_from_row(row: tuple[Any, ...]) -> TargetState:
 
 
 def uptime(db: sqlite_utils.Database, api: str, environment: str, *, since: datetime) -> float | None:
-    """The share (0–1) of results since `since` that were up, or None when there are none."""
+    """The share (0–1) of results since `since` that were up, or None when there are none.
+
+    Downsampled lines count for the results they stand for (`samples`)."""
     cursor = db.execute(
-        """SELECT COUNT(*), SUM(state = 'up') FROM probe_results
+        """SELECT SUM(samples), SUM(CASE WHEN state = 'up' THEN samples ELSE 0 END) FROM probe_results
            WHERE api = ? AND environment = ? AND checked_at >= ?""",
         [api, environment, iso(since)],
     )
@@ -197,3 +205,27 @@ def prune_results(db: sqlite_utils.Database, before: datetime) -> int:
     """Delete results older than `before`; returns how many went."""
     cursor = db.execute("DELETE FROM probe_results WHERE checked_at < ?", [iso(before)])
     return int(cursor.rowcount)
+
+
+def downsample_results(db: sqlite_utils.Database, before: datetime) -> int:
+    """Fold results older than `before` into one line per target, hour and state (the first one,
+    with `samples` summed and the mean latency); returns how many lines went."""
+    groups = db.execute(
+        """SELECT api, environment, substr(checked_at, 1, 13) AS hour, state, min(id), sum(samples),
+                  avg(latency_ms)
+           FROM probe_results WHERE checked_at < ?
+           GROUP BY api, environment, hour, state HAVING count(*) > 1""",
+        [iso(before)],
+    ).fetchall()
+    removed = 0
+    for api, environment, hour, state, keep, samples, latency in groups:
+        db.execute(
+            "UPDATE probe_results SET samples = ?, latency_ms = ? WHERE id = ?", [samples, latency, keep]
+        )
+        cursor = db.execute(
+            """DELETE FROM probe_results WHERE api = ? AND environment = ? AND state = ? AND id != ?
+               AND checked_at < ? AND substr(checked_at, 1, 13) = ?""",
+            [api, environment, state, keep, iso(before), hour],
+        )
+        removed += int(cursor.rowcount)
+    return removed

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from sqlite_utils import Migrations
 
-from monitor.store import diffs, held, notices, outbox, probes, sources
+from monitor.store import (
+    diffs,
+    digest,
+    held,
+    notices,
+    outbox,
+    overrides,
+    probes,
+    selfcheck,
+    silences,
+    sources,
+    threads,
+)
 
 MIGRATION_SETS: list[Migrations] = [
     sources.MIGRATIONS,
@@ -13,4 +25,9 @@ MIGRATION_SETS: list[Migrations] = [
     probes.MIGRATIONS,
     diffs.MIGRATIONS,
     held.MIGRATIONS,
+    threads.MIGRATIONS,
+    selfcheck.MIGRATIONS,
+    digest.MIGRATIONS,
+    overrides.MIGRATIONS,
+    silences.MIGRATIONS,
 ]

@@ -2,6 +2,10 @@
 
 A source is "broken" after BROKEN_AFTER_FAILURES consecutive failed polls; `record_fetch` says so
 exactly once (the admin is told once), and says "recovered" at the first good poll after that.
+
+The fetch log grows with news, not with time: a poll with the same outcome as the one before
+(status, error, notice count, size: an unchanged feed, a 304, the same fault again) adds one to
+that line's `repeats` and moves its `last_at` instead of adding a line.
 """
 
 from __future__ import annotations
@@ -40,6 +44,35 @@ def m001_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX fetch_log_source_at ON fetch_log (source, at)")
 
 
+@MIGRATIONS()
+def m002_fold_fetch_log(db: sqlite_utils.Database) -> None:
+    # body_hash: the last good body's fingerprint, so an unchanged 200 is not parsed again.
+    db.execute("ALTER TABLE sources ADD COLUMN body_hash TEXT")
+    db.execute("ALTER TABLE fetch_log ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE fetch_log ADD COLUMN last_at TEXT")
+    fold_fetch_log(db)
+
+
+def fold_fetch_log(db: sqlite_utils.Database) -> None:
+    """Fold the runs of identical lines an older version wrote (one per poll) into one line each."""
+    runs: list[list[Any]] = []  # [first id, outcome, repeats, last at, later ids]
+    rows = db.execute(
+        "SELECT id, at, source, status, error, notices, bytes FROM fetch_log ORDER BY source, id"
+    )
+    for row_id, at, *outcome in rows.fetchall():
+        if runs and runs[-1][1] == outcome:
+            runs[-1][2:4] = [runs[-1][2] + 1, at]
+            runs[-1][4].append(row_id)
+        else:
+            runs.append([row_id, outcome, 1, None, []])
+    for first, _, repeats, last_at, later in runs:
+        if later:
+            db.execute(
+                "UPDATE fetch_log SET repeats = ?, last_at = ? WHERE id = ?", [repeats, last_at, first]
+            )
+            db.conn.executemany("DELETE FROM fetch_log WHERE id = ?", [(row_id,) for row_id in later])
+
+
 @dataclass(frozen=True)
 class SourceState:
     """What is remembered about one source. A never-polled source has all defaults."""
@@ -55,6 +88,7 @@ class SourceState:
     broken_reported: bool = False
     last_fetch_at: datetime | None = None
     last_status: int | None = None
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,12 +131,14 @@ def record_fetch(
     error: str | None,
     now: datetime,
     threshold: int = BROKEN_AFTER_FAILURES,
+    body_hash: str | None = None,
 ) -> SourceTransition:
     """Log one poll of source `name` and update its state; returns the health transition.
 
     The poll succeeded when `error` (a parse or sanity problem found by the caller) is None and
     the fetch was a 2xx or a 304. ETag / Last-Modified are kept only from such polls, so a body
     that failed to parse is fetched in full again next time instead of answered with a 304.
+    `body_hash` (the fingerprint of a body that was used) is kept likewise, for the same reason.
     """
     problem = error or result.error
     if problem is None and not (result.ok or result.not_modified):
@@ -115,16 +151,40 @@ def record_fetch(
         old = get_source_state(db, name)
         if problem is None:
             new, event = _after_success(old, result, now)
+            new = replace(new, body_hash=body_hash or old.body_hash)
         else:
             new, event = _after_failure(old, problem, now, threshold)
         new = replace(new, last_fetch_at=now, last_status=result.status)
         _save(db, new, kind, url)
-        db.execute(
-            "INSERT INTO fetch_log (source, at, status, elapsed_ms, bytes, error, notices)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, iso(now), result.status, result.elapsed_ms, len(result.body), problem, notices],
-        )
+        _log_fetch(db, name, now, result, problem, notices)
     return SourceTransition(event, new)
+
+
+def _log_fetch(
+    db: sqlite_utils.Database,
+    name: str,
+    now: datetime,
+    result: FetchResult,
+    problem: str | None,
+    notices: int | None,
+) -> None:
+    """One line per distinct outcome: a repeat of the last line only counts (see the module doc)."""
+    outcome = [result.status, problem, notices, len(result.body)]
+    last = db.execute(
+        "SELECT id, status, error, notices, bytes FROM fetch_log WHERE source = ? ORDER BY id DESC LIMIT 1",
+        [name],
+    ).fetchone()
+    if last is not None and list(last[1:]) == outcome:
+        db.execute(
+            "UPDATE fetch_log SET repeats = repeats + 1, last_at = ?, elapsed_ms = ? WHERE id = ?",
+            [iso(now), result.elapsed_ms, last[0]],
+        )
+        return
+    db.execute(
+        "INSERT INTO fetch_log (source, at, status, elapsed_ms, bytes, error, notices)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [name, iso(now), result.status, result.elapsed_ms, len(result.body), problem, notices],
+    )
 
 
 def mark_baselined(db: sqlite_utils.Database, name: str, now: datetime) -> None:
@@ -145,9 +205,9 @@ def last_notice_count(db: sqlite_utils.Database, name: str) -> int | None:
 
 
 def prune_fetch_log(db: sqlite_utils.Database, before: datetime) -> int:
-    """Delete fetch-log lines older than `before`; returns how many."""
+    """Delete fetch-log lines whose last poll is older than `before`; returns how many."""
     with write_transaction(db):
-        return db.execute("DELETE FROM fetch_log WHERE at < ?", [iso(before)]).rowcount
+        return db.execute("DELETE FROM fetch_log WHERE coalesce(last_at, at) < ?", [iso(before)]).rowcount
 
 
 def _after_success(
@@ -201,6 +261,7 @@ def _state(row: dict[str, Any]) -> SourceState:
         broken_reported=bool(row["broken_reported"]),
         last_fetch_at=parse_iso(row["last_fetch_at"]),
         last_status=row["last_status"],
+        body_hash=row["body_hash"],
     )
 
 
@@ -210,18 +271,20 @@ def _save(db: sqlite_utils.Database, state: SourceState, kind: str, url: str) ->
 
     db.execute(
         """INSERT INTO sources (name, kind, url, etag, last_modified, last_fetch_at, last_ok_at,
-               last_status, consecutive_failures, failing_since, last_error, baselined_at, broken_reported)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               last_status, consecutive_failures, failing_since, last_error, baselined_at, broken_reported,
+               body_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url,
                etag = excluded.etag, last_modified = excluded.last_modified,
                last_fetch_at = excluded.last_fetch_at, last_ok_at = excluded.last_ok_at,
                last_status = excluded.last_status, consecutive_failures = excluded.consecutive_failures,
                failing_since = excluded.failing_since, last_error = excluded.last_error,
-               baselined_at = excluded.baselined_at, broken_reported = excluded.broken_reported""",
+               baselined_at = excluded.baselined_at, broken_reported = excluded.broken_reported,
+               body_hash = excluded.body_hash""",
         [
             state.name, kind, url, state.etag, state.last_modified, when(state.last_fetch_at),
             when(state.last_ok_at), state.last_status, state.consecutive_failures,
             when(state.failing_since), state.last_error, when(state.baselined_at),
-            int(state.broken_reported),
+            int(state.broken_reported), state.body_hash,
         ],
     )  # fmt: skip

@@ -22,6 +22,7 @@ class HttpReceiver:
         self.delay = 0.0
         self.rejections: list[str] = []
         self._forced: dict[str, deque[Response]] = {}
+        self._arrivals: list[tuple[str, float]] = []
         self._lock = threading.Lock()
 
     def start(self) -> Self:
@@ -43,12 +44,22 @@ class HttpReceiver:
             self.delay = 0.0
             self.rejections.clear()
             self._forced.clear()
+            self._arrivals.clear()
+
+    def arrivals(self, endpoint: str | None = None) -> list[float]:
+        """`time.monotonic()` of every request that arrived (to `endpoint`, or any), in order;
+        forced failures included, since a rate limit counts every request."""
+        with self._lock:
+            return [at for name, at in self._arrivals if endpoint is None or name == endpoint]
 
     def _force(self, endpoint: str, response: Response, times: int) -> None:
         with self._lock:
             self._forced.setdefault(endpoint, deque()).extend([response] * times)
 
     def _take_forced(self, endpoint: str) -> Response | None:
+        """Note the request's arrival, wait `delay`, then the next forced failure, if any."""
+        with self._lock:
+            self._arrivals.append((endpoint, time.monotonic()))
         if self.delay:
             time.sleep(self.delay)
         with self._lock:

@@ -1,0 +1,72 @@
+"""Rules first, the statistical model where the rules are weak; the shipped model file is read here.
+
+    blend_category(category, reasons, unsure, prediction, threshold) -> (category, reasons)
+    shipped_model() -> NaiveBayes | None    monitor/data/category_model.json, read once
+
+The model may change the rules' category only where the rules' evidence is weakest, and only when
+its probability is at least `threshold` from at least MIN_FEATURES known features:
+- never where the rules decided from a status-page status (structure beats text);
+- an info or API-change reading (the rules' default, or a term met in passing) may become anything;
+- an error may become resolved (the rules miss resolutions said in new words: "svarer slik den skal");
+- an error from the operations-notice safety net (no other term at all) may become anything;
+- a downtime never changes: an unavailability word decides under the GUIDE's precedence; a sure
+  error or downtime never becomes info or an API change (a missed outage costs most).
+These limits were chosen from bench/model_cv.py's leave-one-batch-out overrides (see FIRST_SIGHT.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from monitor.classify.learned import NaiveBayes, Prediction
+from monitor.model import Category
+
+MODEL_FILE = "category_model.json"
+DATA_PACKAGE = "monitor.data"
+THRESHOLD = 0.99
+#: Fewer known features than this is too little evidence to overrule anything ("Det blir ingen nedetdi.").
+MIN_FEATURES = 15
+_OUTAGES = ("error", "downtime")
+_QUIET = ("info", "api_change")
+
+
+@cache
+def shipped_model() -> NaiveBayes | None:
+    """The trained model shipped with the package, or None when the file is absent."""
+    try:
+        text = resources.files(DATA_PACKAGE).joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return NaiveBayes.from_json(text)
+
+
+def structural(reasons: list[str]) -> bool:
+    """Whether the rules decided from a status-page status rather than from words."""
+    return any(reason.startswith("category ") and "status '" in reason for reason in reasons)
+
+
+def _may_overrule(rules: Category, model: Category, rules_unsure: bool) -> bool:
+    if rules in _QUIET or rules_unsure:
+        return True
+    return rules == "error" and model == "resolved"
+
+
+def blend_category(
+    category: Category,
+    reasons: list[str],
+    category_unsure: bool,
+    prediction: Prediction,
+    threshold: float = THRESHOLD,
+) -> tuple[Category, list[str]]:
+    """The category after the model has had its say, with the reasons (the model's always shown)."""
+    said = prediction.describe()
+    if prediction.category == category:
+        return category, [*reasons, f"{said}: agrees"]
+    if prediction.probability < threshold or prediction.known < MIN_FEATURES:
+        return category, [*reasons, f"{said}: not confident enough to overrule the rules"]
+    if structural(reasons):
+        return category, [*reasons, f"{said}: the status-page status decides"]
+    if not _may_overrule(category, prediction.category, category_unsure):
+        return category, [*reasons, f"{said}: the rules' {category} stands (strong evidence)"]
+    return prediction.category, [f"category {prediction.category}: {said} overrules the rules", *reasons]

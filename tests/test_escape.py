@@ -1,0 +1,42 @@
+"""monitor.deliver.escape: untrusted text made inert, input → exactly what each channel gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.deliver import escape
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Skatt & avgift", "Skatt &amp; avgift"),
+        ("<!channel> <@U024BE7LH>", "&lt;!channel&gt; &lt;@U024BE7LH&gt;"),
+        ("<https://evil.example|klikk>", "&lt;https://evil.example|klikk&gt;"),
+        ("&lt;!here&gt;", "&amp;lt;!here&amp;gt;"),
+        ("*fet* _kursiv_ `kode` @here", "*fet* _kursiv_ `kode` @here"),  # mrkdwn stays: Slack needs no more
+    ],
+)
+def test_slack_escapes_only_its_three_control_characters(text: str, expected: str) -> None:
+    assert escape.slack(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<at>Alle</at> ansatte", "Alle ansatte"),
+        ("< AT id='1'>Ola</at >", "Ola"),
+        ("*fet* _kursiv_ `kode` ~streket~ \\", "\\*fet\\* \\_kursiv\\_ \\`kode\\` \\~streket\\~ \\\\"),
+        ("[klikk](https://evil.example)", "\\[klikk\\](https://evil.example)"),
+        ("# Overskrift\n## Under", "\\# Overskrift\n\\#\\# Under"),
+        ("> sitat\n  >> dypere", "\\> sitat\n  \\>\\> dypere"),
+        ("- punkt\n+ punkt\n\t- inni", "\\- punkt\n\\+ punkt\n\t\\- inni"),
+        ("1. nummer\n12) tolv", "1\\. nummer\n12\\) tolv"),
+        ("-", "\\-"),
+        ("kl. 18-22 og 2 + 2 og 3. mai", "kl. 18-22 og 2 + 2 og 3. mai"),  # not at a line start
+        ("#hashtag og 1.5 og -1", "#hashtag og 1.5 og -1"),  # no space after: no markup
+        ("{{DATE(2017-02-14T06:08:39Z, SHORT)}}", "{\u200b{DATE(2017-02-14T06:08:39Z, SHORT)}}"),
+    ],
+)
+def test_teams_makes_markdown_mentions_and_functions_inert(text: str, expected: str) -> None:
+    assert escape.teams(text) == expected
