@@ -13,18 +13,19 @@ import pytest
 from monitor.cli.evaluate import EvalReport, evaluate
 
 REDTEAM = Path(__file__).parent / "fixtures" / "redteam"
-#: Held at what the classifier reaches on the 233 red-team notices: field → (right, scored). The one
-#: miss is listed below; when a change fixes it, raise the count and empty the list.
+#: Held at what the classifier reaches on the 233 red-team notices: field → (right, scored). A
+#: miss that comes back is listed below with the count lowered, never hidden.
 SCORED = {
-    "category": (232, 233),
+    "category": (233, 233),
     "planned": (233, 233),
     "apis": (233, 233),
     "environment": (233, 233),
     "window start": (70, 70),
     "window end": (64, 64),
 }
-#: (file, field, expected, got): a nynorsk summer info notice that the classifier calls an error.
-KNOWN_MISSES = [("2025-06-27-rt207-d-sommar-nn.md", "category", "info", "error")]
+#: (file, field, expected, got): none since the category model's blend (rt207, a nynorsk summer
+#: info notice, was read as an error by the rules alone).
+KNOWN_MISSES: list[tuple[str, str, str, str]] = []
 
 
 @pytest.fixture(scope="module")

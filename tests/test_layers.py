@@ -121,3 +121,13 @@ def test_no_module_is_named_by_a_package_prefix() -> None:
         m for m in modules for p in packages | {"config", "probe"} if m != p and m.startswith(p)
     )
     assert prefixed == []
+
+
+def test_readme_tree_names_every_package_and_top_level_module() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("\nmonitor/\n", 1)[1].split("```", 1)[0]
+    entries = [line.split()[0] for line in tree.splitlines() if line.startswith("  ") and line[2] != " "]
+    named = {entry.rstrip("/").removesuffix(".py") for entry in entries}
+    packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
+    modules = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    assert named == packages | modules
