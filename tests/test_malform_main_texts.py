@@ -1,0 +1,93 @@
+"""The texts main brought (edit summaries, withdrawals, storm summaries, doubt, corrections) follow
+the kommune's målform: a nynorsk kommune reads them in nynorsk, a bokmål one as before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from monitor.deliver.correction import render_corrected, render_withdrawal
+from monitor.deliver.editsummary import body_changes, edit_summary
+from monitor.deliver.render import render_alert
+from monitor.deliver.summary import storm_summary
+from monitor.model import Alert, Change, Classification, Notice
+from monitor.route.recipients import doubt_lines
+from monitor.store.overrides import Override
+
+NOTICE = Notice("atom", "n1", "Nedetid i Inntekt API", "Nedetid laurdag kl. 18.", "https://example.no/n1")
+EDITED = Notice(
+    "atom", "n1", "Nedetid i Inntekt API", "Nedetid laurdag kl. 20. Ny tekst.", "https://example.no/n1"
+)
+CLASSIFICATION = Classification("downtime", True, ("inntekt",), "prod", None)
+OVERRIDE = Override(
+    "atom:n1", "info", (), None, "feil kategori", "ola", datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+)
+
+
+def _alert(kind: str, language: str, *, thread_key: str | None = None) -> Alert:
+    previous = NOTICE if kind == "edited" else None
+    change = Change(kind, EDITED if kind == "edited" else NOTICE, 2, previous)  # type: ignore[arg-type]
+    return Alert(
+        key=f"atom:n1#v2|4621|slack{kind}",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=change,
+        classification=CLASSIFICATION,
+        thread_key=thread_key,
+        language=language,
+    )
+
+
+def test_edit_summary_in_nynorsk_and_bokmal() -> None:
+    assert body_changes("a b c", "a x c d", "nn") == ["«b» → «x»", "lagt til «d»"]
+    assert body_changes("a b c", "a c", "nn") == ["fjerna «b»"]
+    assert body_changes("a b c", "a c", "nb") == ["fjernet «b»"]
+    after = Classification("downtime", True, (), "prod", None)
+    summary = edit_summary(
+        NOTICE, NOTICE, CLASSIFICATION, after, api_list={"inntekt": "Inntekt API"}, language="nn"
+    )
+    assert summary == "API-ar: Inntekt API → ingen"
+    assert edit_summary(None, NOTICE, None, after, api_list={}, language="nn") == "Varselet er endra"
+    same = edit_summary(NOTICE, NOTICE, None, after, api_list={}, language="nn")
+    assert same == "Teksten er endra (berre formatering)"
+    message = render_alert(_alert("edited", "nn"))
+    assert ("Endring", "Tekst: «18.» → «20. Ny tekst.»") in message.fields
+
+
+def test_a_withdrawal_reads_trekt_tilbake_in_nynorsk() -> None:
+    nynorsk = render_alert(_alert("removed", "nn", thread_key="atom:n1#v1|4621|slack"))
+    bokmal = render_alert(_alert("removed", "nb", thread_key="atom:n1#v1|4621|slack"))
+    assert nynorsk.subject.startswith("[Trekt tilbake] Nedetid")
+    assert nynorsk.headline.startswith("Skatteetaten har trekt tilbake varselet")
+    assert bokmal.subject.startswith("[Trukket tilbake] Nedetid")
+
+
+def test_storm_summary_in_nynorsk() -> None:
+    alerts = [_alert("new", "nn")] * 3
+    message = storm_summary("nyheter-atom", alerts, "4621", "Voss", "k", "nn")
+    assert message.headline == "3 nye varsel frå «nyheter-atom» på ein gong"
+    assert message.fields[:2] == (("Tal", "3"), ("Kjelde", "nyheter-atom"))
+    assert "i staden for" in message.footer and message.language == "nn"
+    assert storm_summary("s", alerts, "0301", "Oslo", "k").headline == "3 nye varsler fra «s» på én gang"
+
+
+def test_doubt_lines_in_nynorsk() -> None:
+    unsure = Classification(
+        "info", None, ("inntekt",), "prod", None, api_candidates=("beregnetskatt",), alternative="error"
+    )
+    nynorsk = doubt_lines(unsure, "nn")
+    assert nynorsk[0].startswith("Uvisst kva API-ar: sendt til alle som bruker ")
+    assert nynorsk[1] == "Uvisst kva kategori: kan vere feil, difor sendt som det"
+    assert doubt_lines(unsure)[0].startswith("Usikker på hvilke API-er: ")
+
+
+def test_corrections_in_nynorsk() -> None:
+    corrected = render_corrected(_alert("new", "nn"), OVERRIDE)
+    assert corrected.subject.startswith("[Retta] ") and corrected.footer.startswith("Retta av ola ")
+    assert render_corrected(_alert("new", "nb"), OVERRIDE).subject.startswith("[Korrigert] ")
+    withdrawal = render_withdrawal(
+        NOTICE, CLASSIFICATION, OVERRIDE, kommune_name="Voss", key="k", language="nn"
+    )
+    assert withdrawal.subject == "[Retta] Gjeld ikkje dykk likevel: Nedetid i Inntekt API"
+    assert "gjeld ikkje Voss likevel" in withdrawal.headline and "treng ikkje" in withdrawal.body
+    assert ("Kategori", "Nedetid") in withdrawal.fields
