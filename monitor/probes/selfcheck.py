@@ -27,6 +27,7 @@ from monitor.deliver.render import render_admin
 from monitor.model import ProbeResult
 from monitor.probes.alerts import AdminMessage
 from monitor.store.sources import SourceState
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -88,23 +89,23 @@ def sources_offline(rules: Rules, states: Sequence[SourceState]) -> str | None:
 
 
 def lost_messages(rules: Rules, now: datetime, why: str) -> list[AdminMessage]:
-    """ "monitoren har mistet nettverket", to every admin channel."""
-    text = (
-        f"Driftsvarsel-monitoren når ikke nettet: {why}.\n"
-        "Feilen ligger hos monitoren (nettverk, DNS, brannmur), ikke hos Skatteetaten. Kommunene får "
-        "ingen varsler om nedetid før nettverket virker igjen; du får beskjed når det skjer."
-    )
-    return _admin(rules, f"admin:network-lost:{now:%Y%m%dT%H%M}", "Monitoren har mistet nettverket", text)
+    """ "monitoren har mistet nettverket", to every admin channel, in the admin route's målform."""
+    language = rules.admin_malform
+    subject = say(language, "admin.network_lost.subject")
+    text = say(language, "admin.network_lost.text", why=why)
+    return _admin(rules, f"admin:network-lost:{now:%Y%m%dT%H%M}", subject, text)
 
 
 def back_messages(rules: Rules, now: datetime, since: str) -> list[AdminMessage]:
-    text = f"Driftsvarsel-monitoren når nettet igjen (borte siden {since}). Helseprobene teller som før."
-    return _admin(rules, f"admin:network-back:{now:%Y%m%dT%H%M}", "Monitoren har nettverket tilbake", text)
+    language = rules.admin_malform
+    subject = say(language, "admin.network_back.subject")
+    text = say(language, "admin.network_back.text", since=since)
+    return _admin(rules, f"admin:network-back:{now:%Y%m%dT%H%M}", subject, text)
 
 
 def _admin(rules: Rules, key: str, subject: str, text: str) -> list[AdminMessage]:
     return [
-        AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key))
+        AdminMessage(channel.name, idem_key, render_admin(subject, text, idem_key, rules.admin_malform))
         for channel in rules.admin
         if (idem_key := f"{key}|admin|{channel.name}")
     ]

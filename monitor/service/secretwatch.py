@@ -21,6 +21,7 @@ from monitor.deliver.worker import SendFn
 from monitor.model import DeliveryResult
 from monitor.pipeline import report_to_admin
 from monitor.store.outbox import OutboxItem
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,15 @@ def health(base: tuple[bool, str], problems: Sequence[SecretProblem]) -> tuple[b
 
 
 def admin_text(rules: Rules, problems: Sequence[SecretProblem]) -> tuple[str, str]:
-    """The Norwegian admin message: what is missing, who is affected, what happens meanwhile."""
-    count = len(problems)
-    subject = f"{count} hemmelighet{'er' if count != 1 else ''} i rules.yaml kan ikke leses"
-    lines = ["Disse referansene kan ikke leses av tjenesten:"]
+    """The admin message in the admin route's målform: what is missing, who is affected, what
+    happens meanwhile."""
+    language, count = rules.admin_malform, len(problems)
+    subject = (
+        say(language, "admin.secrets.subject_one")
+        if count == 1
+        else say(language, "admin.secrets.subject_many", count=count)
+    )
+    lines = [say(language, "admin.secrets.intro")]
     names = {kommune.number: kommune.name for kommune in rules.kommuner}
     fallbacks = {
         (number, channel.name): channel.fallback
@@ -99,12 +105,17 @@ def admin_text(rules: Rules, problems: Sequence[SecretProblem]) -> tuple[str, st
         lines.append(f"- {problem.use.ref} ({rules.path}:{problem.use.line}, {problem.use.path})")
         more = len(problem.use.channels) - LISTED_CHANNELS
         for kommune, channel in problem.use.channels[:LISTED_CHANNELS]:
-            who = "administratorene" if kommune == "admin" else f"{names.get(kommune, kommune)} ({kommune})"
+            admins = say(language, "admin.secrets.admins")
+            who = admins if kommune == "admin" else f"{names.get(kommune, kommune)} ({kommune})"
             fallback = fallbacks.get((kommune, channel))
-            instead = f"går til reservekanalen «{fallback}»" if fallback else "har ingen reservekanal"
-            lines.append(f"  kanalen «{channel}» for {who}: varsler {instead}")
+            instead = (
+                say(language, "admin.secrets.fallback", fallback=fallback)
+                if fallback
+                else say(language, "admin.secrets.no_fallback")
+            )
+            lines.append(say(language, "admin.secrets.channel", channel=channel, who=who, instead=instead))
         if more > 0:
-            lines.append(f"  og {more} kanaler til")
-    lines.append("Sett hemmeligheten (se README, «Secrets»), sjekk med: driftsvarsel rules check")
-    lines.append("og start tjenesten på nytt: systemctl restart driftsvarsel")
+            lines.append(say(language, "admin.secrets.more", count=more))
+    lines.append(say(language, "admin.secrets.fix"))
+    lines.append(say(language, "admin.secrets.restart"))
     return subject, "\n".join(lines)

@@ -24,6 +24,7 @@ from monitor.model import FetchResult
 from monitor.pipeline import report_to_admin
 from monitor.sources import health
 from monitor.sources.health import SourceCheck, render
+from monitor.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,14 @@ def render_checks(checks: list[SourceCheck]) -> str:
     return render(checks)
 
 
-def admin_report(checks: list[SourceCheck]) -> tuple[str, str] | None:
-    """(subject, text) for the admin route, or None when every source is fine."""
+def admin_report(checks: list[SourceCheck], language: str = "nb") -> tuple[str, str] | None:
+    """(subject, text) for the admin route in `language`, or None when every source is fine."""
     bad = [check for check in checks if check.problems or check.warnings]
     if not bad:
         return None
     names = ", ".join(check.name for check in bad)
-    subject = f"Kildesjekk: {len(bad)} av {len(checks)} kilder trenger tilsyn ({names})"
-    return subject, "Daglig kildesjekk (driftsvarsel sources check):\n\n" + render(checks)
+    subject = say(language, "admin.sources_check.subject", bad=len(bad), total=len(checks), names=names)
+    return subject, say(language, "admin.sources_check.intro") + "\n\n" + render(checks)
 
 
 class Scheduling(Protocol):
@@ -77,7 +78,7 @@ def run_daily_check(daemon: Scheduling) -> None:
         rules, now = daemon.rules, daemon.now_fn()
         checks = check_sources(rules, now)
         log.info("sources check: %s", render(checks).splitlines()[-1])
-        report = admin_report(checks)
+        report = admin_report(checks, rules.admin_malform)
         if report is None:
             return
         key = f"admin:sources-check:{now.date().isoformat()}"
