@@ -3,14 +3,17 @@
 Building a client builds a TLS context (~20 ms of CPU with the system CA bundle); doing that per
 message dominated a fan-out. Teams posts and Slack webhook posts each go through one pooled httpx
 client; slack-sdk's Web API client (urllib) and smtplib get a shared TLS context (one per CA
-file). `close` drops them all (shutdown, reload: a changed CA file is read again then); the next
-message builds fresh ones. Safe to use from the delivery lanes' threads.
+file). Idle SMTP connections are kept per (host, port, security, user) for reuse, up to
+SMTP_IDLE_EXPIRY. `close` drops them all (shutdown, reload: a changed CA file is read again
+then); the next message builds fresh ones. Safe to use from the delivery lanes' threads.
 """
 
 from __future__ import annotations
 
+import smtplib
 import ssl
 import threading
+import time
 
 import httpx
 
@@ -54,10 +57,69 @@ def tls_context(cafile: str | None = None) -> ssl.SSLContext:
 
 def close() -> None:
     """Close the pooled connections; the next message builds new clients."""
-    global _teams, _slack
+    global _teams, _slack, _smtp_generation
     with _lock:
         closing, _teams, _slack = (_teams, _slack), None, None
         _tls.clear()
+        idle = [client for clients in _smtp_idle.values() for _, client in clients]
+        _smtp_idle.clear()
+        _smtp_generation += 1
     for client in closing:
         if client is not None:
             client.close()
+    for smtp in idle:
+        _quit(smtp)
+
+
+# --- SMTP connections -------------------------------------------------------------------------
+
+#: An idle SMTP connection older than this is closed rather than reused (servers drop idle ones).
+SMTP_IDLE_EXPIRY = 30.0
+#: Idle connections kept per server key (at most one per delivery lane is in use at a time).
+SMTP_MAX_IDLE = 8
+
+#: host, port, security, user, a digest of the password, CA file: a pooled connection is reused
+#: only under the settings it was opened and authenticated with.
+SmtpKey = tuple[str, int, str, str | None, str, str | None]
+_smtp_idle: dict[SmtpKey, list[tuple[float, smtplib.SMTP]]] = {}
+_smtp_generation = 0
+
+
+def smtp_checkout(key: SmtpKey) -> tuple[smtplib.SMTP | None, int]:
+    """An idle connection to `key` (None if there is none) and the pool generation to check it in with.
+
+    Connections idle past SMTP_IDLE_EXPIRY are closed here; the caller checks the one it gets
+    (its first command retries on a fresh connection if the server had dropped it).
+    """
+    now = time.monotonic()
+    stale: list[smtplib.SMTP] = []
+    found: smtplib.SMTP | None = None
+    with _lock:
+        idle = _smtp_idle.get(key, [])
+        while idle:
+            since, client = idle.pop()
+            if now - since <= SMTP_IDLE_EXPIRY:
+                found = client
+                break
+            stale.append(client)
+        generation = _smtp_generation
+    for client in stale:
+        _quit(client)
+    return found, generation
+
+
+def smtp_checkin(key: SmtpKey, client: smtplib.SMTP, generation: int) -> None:
+    """Keep `client` for reuse, unless the pool was closed since its checkout or is full."""
+    with _lock:
+        idle = _smtp_idle.setdefault(key, [])
+        if generation == _smtp_generation and len(idle) < SMTP_MAX_IDLE:
+            idle.append((time.monotonic(), client))
+            return
+    _quit(client)
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()

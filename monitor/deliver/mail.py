@@ -11,15 +11,16 @@ import functools
 import html
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import SMTP, SMTPUTF8, default
+from email.utils import format_datetime, getaddresses
 
-from monitor.config.types import ChannelConfig, SmtpConfig
-from monitor.deliver import clients, escape
+from monitor.config.types import ChannelConfig
+from monitor.deliver import clients, escape, smtpsend
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.deliver.render import SUBJECT_MAX_CHARS, truncate
 from monitor.model import DeliveryResult, Message
@@ -28,10 +29,6 @@ from monitor.texts import language_of, nb, say
 LIST_ID = "Driftsvarsel <driftsvarsel.monitor>"
 OPEN_LABEL = nb.TEXTS["open_button"]  # bokmål; a message's own målform picks its label
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
-
-
-class _NoStartTls(Exception):
-    """The server did not offer STARTTLS, which this configuration requires."""
 
 
 def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> DeliveryResult:
@@ -61,16 +58,14 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
         )
     email = build_email(message, sender=smtp.sender, to=channel.to, now=datetime.now(UTC))
     try:
-        with _connect(smtp, tls, context.timeout) as client:
-            if smtp.username:
-                client.login(smtp.username, context.smtp_password or "")
-            refused = client.send_message(email)
+        envelope = _envelope(email, smtp.sender, channel.to)
+        refused = smtpsend.deliver(smtp, tls, context.timeout, context.smtp_password, envelope)
     except ssl.SSLCertVerificationError as error:
         detail = (
             f"{where}: server certificate not trusted ({error.verify_message}); fix it or set smtp.ca_file"
         )
         return failure(detail, permanent=False)
-    except _NoStartTls:
+    except smtpsend.NoStartTls:
         return failure(
             f"{where}: the server does not offer STARTTLS; use security: ssl or another server",
             permanent=True,
@@ -112,20 +107,32 @@ def build_email(message: Message, *, sender: str, to: tuple[str, ...], now: date
     """
     message = _visible(message)
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = ", ".join(to)
-    email["Subject"] = truncate(" ".join(message.subject.split()), SUBJECT_MAX_CHARS)
-    email["Date"] = format_datetime(now)
+    email["From"] = _header("From", sender)
+    email["To"] = _header("To", ", ".join(to))
+    email["Subject"] = _header("Subject", truncate(" ".join(message.subject.split()), SUBJECT_MAX_CHARS))
+    email["Date"] = _header("Date", format_datetime(now))
     email["Message-ID"] = message.message_id
     if message.in_reply_to and _MESSAGE_ID.match(message.in_reply_to):
         email["In-Reply-To"] = message.in_reply_to
         email["References"] = message.in_reply_to
-    email["Auto-Submitted"] = "auto-generated"
-    email["X-Auto-Response-Suppress"] = "All"
-    email["List-Id"] = LIST_ID
+    email["Auto-Submitted"] = _header("Auto-Submitted", "auto-generated")
+    email["X-Auto-Response-Suppress"] = _header("X-Auto-Response-Suppress", "All")
+    email["List-Id"] = _header("List-Id", LIST_ID)
     email.set_content(text_part(message), cte="quoted-printable")
     email.add_alternative(html_part(message), subtype="html", cte="quoted-printable")
     return email
+
+
+@functools.lru_cache(maxsize=1024)
+def _header(name: str, value: str) -> BaseHeader:
+    """The header as the policy parses it (CR/LF refused), once per distinct value.
+
+    A fan-out sends the same From, Subject, List-Id... to every kommune; parsing them is most of
+    the cost of building an email. An already parsed header is stored by EmailMessage as it is.
+    """
+    _, header = default.header_store_parse(name, value)
+    assert isinstance(header, BaseHeader)
+    return header
 
 
 def _visible(message: Message) -> Message:
@@ -174,28 +181,16 @@ def html_part(message: Message) -> str:
     return "\n".join(part for part in parts if part) + "\n"
 
 
-@functools.cache
-def _local_hostname() -> str:
-    """The name we greet with (EHLO); smtplib would look it up (reverse DNS) on every connection."""
-    return socket.getfqdn()
+def _envelope(email: EmailMessage, sender: str, to: tuple[str, ...]) -> smtpsend.Envelope:
+    """The envelope addresses (as `send_message` takes them) and the message flattened once.
 
-
-def _connect(smtp: SmtpConfig, tls: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
-    name = _local_hostname()
-    if smtp.security == "ssl":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, name, timeout=timeout, context=tls)
-    client = smtplib.SMTP(smtp.host, smtp.port, name, timeout=timeout)
-    try:
-        if smtp.security == "starttls":
-            client.ehlo()
-            if not client.has_extn("starttls"):
-                raise _NoStartTls()
-            client.starttls(context=tls)
-            client.ehlo()
-    except BaseException:
-        client.close()
-        raise
-    return client
+    Non-ASCII addresses need SMTPUTF8 and the message in UTF-8 headers, as `send_message` does.
+    """
+    from_address = getaddresses([sender])[0][1]
+    recipients = tuple(address for _, address in getaddresses(list(to)))
+    utf8 = not all(address.isascii() for address in (from_address, *recipients))
+    data = email.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
+    return smtpsend.Envelope(from_address, recipients, data, utf8=utf8)
 
 
 def _reply_text(reply: bytes | str) -> str:

@@ -346,6 +346,9 @@ class Daemon:
 
 
 def close_clients() -> None:
-    """Close the long-lived HTTP clients of sources and channels (built again on next use)."""
+    """Close the long-lived clients of sources and channels and pooled SMTP connections.
+
+    They are built again on next use.
+    """
     fetching.close_clients()
     deliver_clients.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -32,6 +33,8 @@ class SmtpReceiver:
     `tls_context` (a server SSLContext) enables STARTTLS, `require_starttls` refuses mail
     before it; `implicit_tls` makes it SMTPS instead. `auth=(user, password)` requires AUTH.
     `reject_recipients` answer 550 at RCPT; `fail(code, text, times=)` answers DATA with a reply.
+    `connections()` counts the connections accepted (the controller's own start-up probe
+    included: compare counts); `drop_connections()` closes the open ones from the server side.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class SmtpReceiver:
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
         self._failures: deque[str] = deque()
+        self._sessions: list[SMTP] = []
         options: dict[str, Any] = {}
         if implicit_tls:
             options["ssl_context"] = tls_context
@@ -58,7 +62,7 @@ class SmtpReceiver:
             options.update(
                 authenticator=self._authenticate, auth_required=True, auth_require_tls=tls_context is not None
             )
-        self.controller = Controller(_SmtpHandler(self), hostname=self.host, port=self.port, **options)
+        self.controller = _Controller(self, _SmtpHandler(self), hostname=self.host, port=self.port, **options)
 
     def start(self) -> Self:
         self.controller.start()
@@ -82,6 +86,16 @@ class SmtpReceiver:
             self._messages.clear()
             self._failures.clear()
 
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def drop_connections(self) -> None:
+        """Close every open connection, as a server ending idle sessions does; returns once closed."""
+        with self._lock:
+            sessions = list(self._sessions)
+        asyncio.run_coroutine_threadsafe(_close(sessions), self.controller.loop).result()
+
     def fail(self, code: int, text: str, *, times: int = 1) -> None:
         """The next `times` DATA commands are answered with "<code> <text>" (e.g. 451 or 550)."""
         with self._lock:
@@ -97,6 +111,20 @@ class SmtpReceiver:
             and (auth_data.login.decode(), auth_data.password.decode()) == expected
         )
         return AuthResult(success=good, handled=False)
+
+
+class _Controller(Controller):
+    """A Controller that records each connection's protocol (one `factory` call per connection)."""
+
+    def __init__(self, receiver: SmtpReceiver, handler: Any, **options: Any) -> None:
+        super().__init__(handler, **options)
+        self.receiver = receiver
+
+    def factory(self) -> SMTP:
+        server = SMTP(self.handler, **self.SMTP_kwargs)  # what Controller.factory builds
+        with self.receiver._lock:
+            self.receiver._sessions.append(server)
+        return server
 
 
 class _SmtpHandler:
@@ -132,6 +160,14 @@ class _SmtpHandler:
         with receiver._lock:
             receiver._messages.append(mail)
         return "250 Message accepted for delivery"
+
+
+async def _close(sessions: list[SMTP]) -> None:
+    for server in sessions:
+        if server.transport is not None:
+            server.transport.close()
+    for _ in range(3):  # the transports close their sockets on the loop's next rounds
+        await asyncio.sleep(0)
 
 
 def _free_port() -> int:
