@@ -9,7 +9,7 @@ from monitor.deliver.correction import render_corrected, render_withdrawal
 from monitor.deliver.editsummary import body_changes, edit_summary
 from monitor.deliver.render import render_alert
 from monitor.deliver.summary import storm_summary
-from monitor.model import Alert, Change, Classification, Notice
+from monitor.model import Alert, Change, Classification, Notice, Window
 from monitor.route.recipients import doubt_lines
 from monitor.store.overrides import Override
 
@@ -91,3 +91,37 @@ def test_corrections_in_nynorsk() -> None:
     assert withdrawal.subject == "[Retta] Gjeld ikkje dykk likevel: Nedetid i Inntekt API"
     assert "gjeld ikkje Voss likevel" in withdrawal.headline and "treng ikkje" in withdrawal.body
     assert ("Kategori", "Nedetid") in withdrawal.fields
+
+
+def test_render_alert_every_field_of_an_edit_in_nynorsk() -> None:
+    published = datetime(2024, 3, 1, 7, 30, tzinfo=UTC)
+    before = Notice("atom", "n1", "", "Nedetid laurdag kl. 18.", "https://example.no/n1", published=published)
+    after = Notice("atom", "n1", "", "Nedetid laurdag kl. 20.", "https://example.no/n1", published=published)
+    window = Window("2024-03-02T18:00", "2024-03-02T20:00")
+    alert = Alert(
+        key="atom:n1#v2|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change("edited", after, 2, before),
+        classification=Classification("downtime", True, ("inntekt",), "prod", window),
+        language="nn",
+    )
+    previous = Classification("downtime", True, ("beregnetskatt",), "prod", None)
+    message = render_alert(alert, probe_note="Inntekt API svarer", previous=previous)
+    assert (message.subject, message.headline) == (
+        "[Endra] Nedetid: (utan tittel)",
+        "Varselet er endra – Nedetid: (utan tittel)",
+    )
+    window_text = "laurdag 02.03.2024 kl. 18:00 – laurdag 02.03.2024 kl. 20:00"
+    assert message.fields == (
+        ("Kategori", "Nedetid (planlagd)"),
+        ("Endring", f"Tidsrom: ikkje oppgitt → {window_text}; API-ar: Beregnet skatt API → Inntekt API; "
+                    "Tekst: «18.» → «20.»"),
+        ("Råka API-ar", "Inntekt API"),
+        ("Miljø", "Produksjon"),
+        ("Tidsrom", window_text),
+        ("Publisert", "fredag 01.03.2024 kl. 08:30"),
+        ("Kommune", "Voss (4621)"),
+        ("Helseprobar", "Inntekt API svarer"),
+    )  # fmt: skip
