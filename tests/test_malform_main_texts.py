@@ -107,7 +107,7 @@ def test_render_alert_every_field_of_an_edit_in_nynorsk() -> None:
         classification=Classification("downtime", True, ("inntekt",), "prod", window),
         language="nn",
     )
-    previous = Classification("downtime", True, ("beregnetskatt",), "prod", None)
+    previous = Classification("downtime", True, ("*",), "prod", None)
     message = render_alert(alert, probe_note="Inntekt API svarer", previous=previous)
     assert (message.subject, message.headline) == (
         "[Endra] Nedetid: (utan tittel)",
@@ -116,7 +116,7 @@ def test_render_alert_every_field_of_an_edit_in_nynorsk() -> None:
     window_text = "laurdag 02.03.2024 kl. 18:00 – laurdag 02.03.2024 kl. 20:00"
     assert message.fields == (
         ("Kategori", "Nedetid (planlagd)"),
-        ("Endring", f"Tidsrom: ikkje oppgitt → {window_text}; API-ar: Beregnet skatt API → Inntekt API; "
+        ("Endring", f"Tidsrom: ikkje oppgitt → {window_text}; API-ar: Alle delingstenester → Inntekt API; "
                     "Tekst: «18.» → «20.»"),
         ("Råka API-ar", "Inntekt API"),
         ("Miljø", "Produksjon"),
