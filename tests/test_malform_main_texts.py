@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from monitor.deliver.correction import render_corrected, render_withdrawal
 from monitor.deliver.editsummary import body_changes, edit_summary
 from monitor.deliver.render import render_alert
@@ -125,3 +127,34 @@ def test_render_alert_every_field_of_an_edit_in_nynorsk() -> None:
         ("Kommune", "Voss (4621)"),
         ("Helseprobar", "Inntekt API svarer"),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "language", "subject", "headline", "published"),
+    [
+        ("edited", "resolved", "nn", "[Løyst] Feil i Inntekt API",
+         "Løyst (oppdatert varsel): Feil i Inntekt API", "ikkje oppgitt"),
+        ("edited", "resolved", "nb", "[Løst] Feil i Inntekt API",
+         "Løst (oppdatert varsel): Feil i Inntekt API", "ikke oppgitt"),
+        ("removed", "error", "nn", "[Fjerna] Feil: Feil i Inntekt API",
+         "Varselet er fjerna frå kjelda – Feil: Feil i Inntekt API", "ikkje oppgitt"),
+        ("removed", "error", "nb", "[Fjernet] Feil: Feil i Inntekt API",
+         "Varselet er fjernet fra kilden – Feil: Feil i Inntekt API", "ikke oppgitt"),
+    ],
+)  # fmt: skip
+def test_render_resolved_update_and_removal_in_both_malformer(
+    kind: str, category: str, language: str, subject: str, headline: str, published: str
+) -> None:
+    notice = Notice("atom", "n1", "Feil i Inntekt API", "Løyst.", "https://example.no/n1")
+    alert = Alert(
+        key="atom:n1#v2|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change(kind, notice, 2, notice if kind == "edited" else None),  # type: ignore[arg-type]
+        classification=Classification(category, None, ("inntekt",), "prod", None),  # type: ignore[arg-type]
+        language=language,
+    )
+    message = render_alert(alert)
+    assert (message.subject, message.headline) == (subject, headline)
+    assert dict(message.fields)["Publisert"] == published
