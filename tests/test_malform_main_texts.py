@@ -158,3 +158,17 @@ def test_render_resolved_update_and_removal_in_both_malformer(
     message = render_alert(alert)
     assert (message.subject, message.headline) == (subject, headline)
     assert dict(message.fields)["Publisert"] == published
+
+
+def test_render_capped_subject_drops_the_space_before_the_mark() -> None:
+    notice = Notice("atom", "n1", "a" * 166 + " " + "b" * 200, "Tekst.", "https://example.no/n1")
+    alert = Alert(
+        key="atom:n1#v1|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change("new", notice, 1),
+        classification=Classification("error", None, ("inntekt",), "prod", None),
+        language="nn",
+    )
+    assert render_alert(alert).subject == "[Driftsvarsel] Feil: " + "a" * 166 + "… (forkorta)"
