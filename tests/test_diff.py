@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.diff import StoredNotice, diff, suspicious_shrink
+from monitor.diff import StoredNotice, diff, only_lost_characters, suspicious_shrink
 from monitor.model import Notice
 
 DAY0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -170,3 +170,24 @@ def test_suspicious_shrink_counts_distinct_ids() -> None:
     assert suspicious_shrink(4, [notice(1)] * 4) == (
         "kilden ga 1 varsler, forrige henting ga 4 (mistet 3 på én gang)"
     )
+
+
+def test_only_lost_characters_both_directions_but_not_edits() -> None:
+    clean = notice(4, "Nedetid på Inntekt API lørdag")
+    for damaged in ("Nedetid p? Inntekt API l\ufffdrdag", "Nedetid pÃ¥ Inntekt API lÃ¸rdag"):
+        assert only_lost_characters(clean, notice(4, damaged)) is True
+        assert only_lost_characters(notice(4, damaged), clean) is True
+    assert only_lost_characters(clean, notice(4, "Nedetid  p?\nInntekt API lørdag")) is True
+    # Same loss marks on both sides: nothing was lost, a letter was changed.
+    assert only_lost_characters(clean, notice(4, "Nedetid på Inntekt API lördag")) is False
+    assert only_lost_characters(clean, notice(4, "Nedetid på Inntekt API søndag")) is False
+    assert (
+        only_lost_characters(notice(4, "Nedetid p? Inntekt API"), notice(4, "Nedetid p? Skatt API")) is False
+    )
+
+
+def test_diff_mangled_text_is_no_edit_but_a_real_edit_still_is() -> None:
+    before = stored(notice(5, "Nedetid på Inntekt API lørdag"))
+    assert diff(before, [notice(5, "Nedetid p\ufffd Inntekt API l\ufffdrdag")], complete=True) == []
+    changes = diff(before, [notice(5, "Nedetid p\ufffd Inntekt API s\ufffdndag")], complete=True)
+    assert kinds(changes) == [("edited", "post-5", 2)]

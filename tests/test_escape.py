@@ -40,3 +40,9 @@ def test_slack_escapes_only_its_three_control_characters(text: str, expected: st
 )
 def test_teams_makes_markdown_mentions_and_functions_inert(text: str, expected: str) -> None:
     assert escape.teams(text) == expected
+
+
+def test_visible_drops_invisible_bidi_and_control_characters_only() -> None:
+    hostile = "\u202eNed\u200betid\u2066 i\u00ad Inntekt\ufeff API\x00\x1b\x7f\u061c\tlørdag\nkl. 18"
+    assert escape.visible(hostile) == "Nedetid i Inntekt API\tlørdag\nkl. 18"
+    assert escape.visible("Nedetid på Inntekt API") == "Nedetid på Inntekt API"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from monitor.deliver.correction import render_corrected, render_withdrawal
 from monitor.deliver.editsummary import body_changes, edit_summary
 from monitor.deliver.render import render_alert
 from monitor.deliver.summary import storm_summary
-from monitor.model import Alert, Change, Classification, Notice
+from monitor.model import Alert, Change, Classification, Notice, Window
 from monitor.route.recipients import doubt_lines
 from monitor.store.overrides import Override
 
@@ -91,3 +93,82 @@ def test_corrections_in_nynorsk() -> None:
     assert withdrawal.subject == "[Retta] Gjeld ikkje dykk likevel: Nedetid i Inntekt API"
     assert "gjeld ikkje Voss likevel" in withdrawal.headline and "treng ikkje" in withdrawal.body
     assert ("Kategori", "Nedetid") in withdrawal.fields
+
+
+def test_render_alert_every_field_of_an_edit_in_nynorsk() -> None:
+    published = datetime(2024, 3, 1, 7, 30, tzinfo=UTC)
+    before = Notice("atom", "n1", "", "Nedetid laurdag kl. 18.", "https://example.no/n1", published=published)
+    after = Notice("atom", "n1", "", "Nedetid laurdag kl. 20.", "https://example.no/n1", published=published)
+    window = Window("2024-03-02T18:00", "2024-03-02T20:00")
+    alert = Alert(
+        key="atom:n1#v2|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change("edited", after, 2, before),
+        classification=Classification("downtime", True, ("inntekt",), "prod", window),
+        language="nn",
+    )
+    previous = Classification("downtime", True, ("*",), "prod", None)
+    message = render_alert(alert, probe_note="Inntekt API svarer", previous=previous)
+    assert (message.subject, message.headline) == (
+        "[Endra] Nedetid: (utan tittel)",
+        "Varselet er endra – Nedetid: (utan tittel)",
+    )
+    window_text = "laurdag 02.03.2024 kl. 18:00 – laurdag 02.03.2024 kl. 20:00"
+    assert message.fields == (
+        ("Kategori", "Nedetid (planlagd)"),
+        ("Endring", f"Tidsrom: ikkje oppgitt → {window_text}; API-ar: Alle delingstenester → Inntekt API; "
+                    "Tekst: «18.» → «20.»"),
+        ("Råka API-ar", "Inntekt API"),
+        ("Miljø", "Produksjon"),
+        ("Tidsrom", window_text),
+        ("Publisert", "fredag 01.03.2024 kl. 08:30"),
+        ("Kommune", "Voss (4621)"),
+        ("Helseprobar", "Inntekt API svarer"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "language", "subject", "headline", "published"),
+    [
+        ("edited", "resolved", "nn", "[Løyst] Feil i Inntekt API",
+         "Løyst (oppdatert varsel): Feil i Inntekt API", "ikkje oppgitt"),
+        ("edited", "resolved", "nb", "[Løst] Feil i Inntekt API",
+         "Løst (oppdatert varsel): Feil i Inntekt API", "ikke oppgitt"),
+        ("removed", "error", "nn", "[Fjerna] Feil: Feil i Inntekt API",
+         "Varselet er fjerna frå kjelda – Feil: Feil i Inntekt API", "ikkje oppgitt"),
+        ("removed", "error", "nb", "[Fjernet] Feil: Feil i Inntekt API",
+         "Varselet er fjernet fra kilden – Feil: Feil i Inntekt API", "ikke oppgitt"),
+    ],
+)  # fmt: skip
+def test_render_resolved_update_and_removal_in_both_malformer(
+    kind: str, category: str, language: str, subject: str, headline: str, published: str
+) -> None:
+    notice = Notice("atom", "n1", "Feil i Inntekt API", "Løyst.", "https://example.no/n1")
+    alert = Alert(
+        key="atom:n1#v2|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change(kind, notice, 2, notice if kind == "edited" else None),  # type: ignore[arg-type]
+        classification=Classification(category, None, ("inntekt",), "prod", None),  # type: ignore[arg-type]
+        language=language,
+    )
+    message = render_alert(alert)
+    assert (message.subject, message.headline) == (subject, headline)
+    assert dict(message.fields)["Publisert"] == published
+
+
+def test_render_capped_subject_drops_the_space_before_the_mark() -> None:
+    notice = Notice("atom", "n1", "a" * 166 + " " + "b" * 200, "Tekst.", "https://example.no/n1")
+    alert = Alert(
+        key="atom:n1#v1|4621|slack",
+        kommune_number="4621",
+        kommune_name="Voss",
+        channel="slack",
+        change=Change("new", notice, 1),
+        classification=Classification("error", None, ("inntekt",), "prod", None),
+        language="nn",
+    )
+    assert render_alert(alert).subject == "[Driftsvarsel] Feil: " + "a" * 166 + "… (forkorta)"

@@ -9,7 +9,7 @@ from pathlib import Path
 from monitor.config.load import load_rules
 from monitor.config.types import ChannelConfig, KommuneConfig, Rules, Settings
 from monitor.model import Alert, Category, Change, Classification, Environment, Notice
-from monitor.route.recipients import passes, route
+from monitor.route.recipients import blocked_by, passes, route
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -302,3 +302,74 @@ def test_route_every_admin_channel_gets_what_no_kommune_got() -> None:
     assert _targets(test_only) == [("admin", "alt")]
     prod = route(_change(), _classification((), environment="prod"), rules)
     assert _targets(prod) == [("admin", "prod-drift"), ("admin", "alt")]
+
+
+VOSS = KommuneConfig(
+    number="4621",
+    name="Voss",
+    rettighetspakker=("kommuneBoligsosialeFormaal",),
+    apis=("inntekt",),
+    channels=(_email("epost"),),
+    malform="nn",
+)
+ULVIK = KommuneConfig(
+    number="4620", name="Ulvik", rettighetspakker=(), apis=("*",), channels=(_email("epost"),), malform="nn"
+)
+
+
+def _nynorsk_rules(*kommuner: KommuneConfig) -> Rules:
+    return Rules(
+        path=Path("rules.yaml"), settings=Settings(), sources=(), kommuner=kommuner, admin=ADMIN,
+        admin_malform="nn",
+    )  # fmt: skip
+
+
+def test_route_nynorsk_kommune_reads_why_and_doubt_in_nynorsk() -> None:
+    unsure = Classification(
+        "info", None, ("inntekt",), "prod", None, api_candidates=("beregnetskatt",), alternative="resolved"
+    )
+    alerts = route(_change(), unsure, _nynorsk_rules(VOSS, ULVIK))
+    assert [(alert.kommune_number, alert.language, alert.why) for alert in alerts] == [
+        ("4621", "nn", (
+            "Inntekt API (rettigheitspakke kommuneBoligsosialeFormaal)",
+            "Uvisst kva API-ar: sendt til alle som bruker Beregnet skatt API eller Inntekt API",
+            "Uvisst kva kategori: kan vere løyst, difor sendt som det",
+        )),
+        ("4620", "nn", (
+            "Beregnet skatt API (alle API-ar (apis: '*' i regelfila))",
+            "Inntekt API (alle API-ar (apis: '*' i regelfila))",
+            "Uvisst kva API-ar: sendt til alle som bruker Beregnet skatt API eller Inntekt API",
+            "Uvisst kva kategori: kan vere løyst, difor sendt som det",
+        )),
+    ]  # fmt: skip
+
+
+def test_route_unsure_of_every_api_says_all_apis() -> None:
+    anything = Classification("error", None, (), "prod", None, api_candidates=("*",))
+    alerts = route(_change(), anything, _nynorsk_rules(VOSS))
+    assert [(alert.kommune_number, alert.why) for alert in alerts] == [
+        ("4621", ("Alle delingstenester", "Uvisst kva API-ar: sendt til alle som bruker alle API-ar")),
+    ]
+    bokmal = route(_change(), anything, _rules(OSLO))
+    assert bokmal[0].why == (
+        "Alle delingstjenester",
+        "Usikker på hvilke API-er: sendt til alle som bruker alle API-er",
+    )
+
+
+def test_route_nynorsk_admin_reads_why_in_nynorsk() -> None:
+    no_api = route(_change(), _classification(()), _nynorsk_rules(VOSS))
+    assert [(alert.kommune_number, alert.language, alert.why) for alert in no_api] == [
+        ("admin", "nn", ("Gjeld ingen av API-a til kommunane",)),
+    ]
+    unreached = route(_change(), _classification(("formuesgrunnlageiendomsskatt",)), _nynorsk_rules(VOSS))
+    assert [(alert.kommune_number, alert.language, alert.why) for alert in unreached] == [
+        ("admin", "nn", ("Ingen kommune fekk dette varselet (filtrert bort eller ingen abonnent)",)),
+    ]
+
+
+def test_blocked_by_names_the_filter_that_stops_it() -> None:
+    info = _classification(("inntekt",), category="info", environment="prod")
+    assert blocked_by(frozenset({"downtime"}), None, info) == "category"
+    assert blocked_by(None, frozenset({"test"}), info) == "environment"
+    assert blocked_by(frozenset({"info"}), frozenset({"prod"}), info) is None
