@@ -9,7 +9,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-OUTSIDE = re.compile(r"\.\./shared|parent\s*/\s*[\"']shared[\"']|[\"'/]shared/(corpus|labels|data|reference)")
+#: The research folder beside the steering checkout; spelt in pieces so that this file, which looks
+#: for it, is not itself a match for the same search.
+FOLDER = "sha" + "red"
+OUTSIDE = re.compile(
+    rf"\.\./{FOLDER}|parent\s*/\s*[\"']{FOLDER}[\"']|[\"'/]{FOLDER}/(corpus|labels|data|reference)"
+)
 
 
 def _tracked_files() -> list[Path]:
@@ -44,14 +49,14 @@ def test_no_test_reads_files_outside_the_repository() -> None:
         f"{path.relative_to(REPO)}:{number}"
         for path in sorted((REPO / "tests").rglob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if OUTSIDE.search(line) and path.name != "test_fresh_clone.py"
+        if OUTSIDE.search(line)
     ]
     assert offenders == []
 
 
 def test_copy_without_shared_beside_it_collects_and_runs(tmp_path: Path) -> None:
     clone = _copy_repository(tmp_path)
-    assert not (clone.parent / "shared").exists()
+    assert not (clone.parent / FOLDER).exists()
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
         cwd=clone,
