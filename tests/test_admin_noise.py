@@ -68,3 +68,9 @@ def test_dead_channels_are_reported_grouped_per_channel_and_hour(world: World) -
         listed = set(re.findall(r"utboks-id (\d+)", text))
         ids = world.db.execute("SELECT id FROM outbox WHERE state = 'dead' AND channel = ?", [channel])
         assert listed == {str(row[0]) for row in ids.fetchall()}, f"every dead {channel} message is listed"
+    # Each rewrite of the gathered message replaced its body: no superseded body is left behind.
+    orphans = world.db.execute(
+        "SELECT count(*) FROM outbox_bodies WHERE hash NOT IN (SELECT body_hash FROM outbox"
+        " WHERE body_hash IS NOT NULL)"
+    ).fetchone()[0]
+    assert orphans == 0

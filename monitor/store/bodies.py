@@ -2,7 +2,7 @@
 
 An outbox row keeps its own small parts (subject, fields, footer, Message-ID) and refers to its
 body by hash (`outbox.body_hash` → `outbox_bodies.hash`). Outbox rows are never deleted, so
-neither are bodies.
+neither are their bodies; a body an admin digest rewrote away is dropped once no row refers to it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,16 @@ def store(db: sqlite_utils.Database, body: str) -> str:
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     db.execute("INSERT OR IGNORE INTO outbox_bodies (hash, body) VALUES (?, ?)", [digest, body])
     return digest
+
+
+def release(db: sqlite_utils.Database, digest: str | None) -> None:
+    """Drop the body `digest` when no outbox row refers to it any more (after a row's body changed)."""
+    if digest is not None:
+        db.execute(
+            "DELETE FROM outbox_bodies WHERE hash = ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox WHERE body_hash = ?)",
+            [digest, digest],
+        )
 
 
 def move_existing(db: sqlite_utils.Database) -> None:

@@ -78,10 +78,15 @@ def waiting(db: sqlite_utils.Database, idem_key: str, now: datetime) -> bool | N
 
 def rewrite(db: sqlite_utils.Database, idem_key: str, message: Message, now: datetime) -> bool:
     """Replace the message of a waiting outbox item; False when it is no longer waiting."""
+    row = db.execute("SELECT body_hash FROM outbox WHERE idem_key = ?", [idem_key]).fetchone()
     body_hash = bodies.store(db, message.body)  # bodies are kept once, apart from the message
     cursor = db.execute(
         """UPDATE outbox SET message = ?, body_hash = ? WHERE idem_key = ? AND state = 'pending'
            AND attempts = 0 AND claimed_by IS NULL AND next_attempt_at > ?""",
         [message_to_json(replace(message, body="")), body_hash, idem_key, iso(now)],
     )
-    return cursor.rowcount == 1
+    rewritten = cursor.rowcount == 1
+    bodies.release(db, row[0] if rewritten and row is not None and row[0] != body_hash else None)
+    if not rewritten:
+        bodies.release(db, body_hash)  # stored for nothing: the item was no longer waiting
+    return rewritten
