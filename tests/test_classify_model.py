@@ -85,6 +85,40 @@ def test_blend_never_turns_a_sure_error_or_downtime_into_info() -> None:
     for category in ("error", "downtime"):
         got, reasons = blend_category(category, [f"category {category}: 'x'"], False, _prediction("info"))
         assert got == category and "stands" in reasons[-1]
+    sure = [
+        "category error: 'feil' in title",
+        "category error: 'feil' in body, 'problem' in body, 'treg' in body",
+        "category error: 'feil' in title, 'problem' in body",
+    ]
+    for reason in sure:
+        assert blend_category("error", [reason], False, _prediction("info", 1.0))[0] == "error", reason
+    assert (
+        blend_category("downtime", ["category downtime: 'nede' in body"], False, _prediction("info", 1.0))[0]
+        == "downtime"
+    )
+
+
+def test_blend_lets_a_very_sure_model_overrule_an_error_met_in_passing() -> None:
+    passing = ["category error: 'feil' in body, 'Feil' in body"]
+    got, why = blend_category("error", passing, False, _prediction("api_change", 0.9995))
+    assert got == "api_change" and why[0].startswith("category api_change: model: api_change")
+    assert blend_category("error", passing, False, _prediction("info", 0.9989))[0] == "error"
+    two = ["category error: 'feil' in body, 'driftsproblemer' in body"]
+    assert blend_category("error", two, False, _prediction("info", 0.9995))[0] == "info"
+    assert blend_category("error", two, False, _prediction("info", 0.9995, known=14))[0] == "error"
+
+
+def test_a_holiday_notice_that_names_faults_in_passing_is_info() -> None:
+    notice = Notice(
+        "test", "n2", "Ferieavvikling i sommer",
+        "Brukerstøtten har redusert bemanning i fellesferien. Driftsproblemer meldes som vanlig på "
+        "statussiden, og henvendelser om feilretting kan ta noe lengre tid enn ellers. "
+        "Vi ønsker alle en god sommer!",
+        "", datetime(2024, 6, 20, 9, tzinfo=OSLO),
+    )  # fmt: skip
+    assert classify(notice, use_model=False).category == "error"
+    answer = classify(notice)
+    assert answer.category == "info", answer.reasons
 
 
 def test_blend_keeps_a_status_page_status() -> None:

@@ -661,6 +661,119 @@ CASES = [
         None,
         None,
     ),
+    # Named only to leave it out: "vert ikkje endra" / "er ikke berørt" take an API out of scope.
+    (
+        "Ny versjon av hendingslista",
+        "Hendingslista for skatteoppgjeret får eit nytt felt for sekvensnummer. "
+        "Summert skattegrunnlag API og Beregnet skatt API vert ikkje endra.",
+        "2025-10-01",
+        "api_change",
+        None,
+        [],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Inntekt API er nede",
+        "Inntekt API svarer ikke. Summert skattegrunnlag API er ikke berørt.",
+        "2025-10-01",
+        "downtime",
+        False,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # "... fungerer normalt igjen" reports a return: the API is in scope.
+    (
+        "Normal drift",
+        "Skattegrunnlag API og Beregnet skatt API fungerer normalt igjen etter feilen i morges.",
+        "2019-03-12",
+        "resolved",
+        None,
+        ["beregnetskatt", "summertskattegrunnlag"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # Another API named "<Name> API", unknown to the vocabulary, concerns no kommune API.
+    (
+        "Nedetid for Kildeskatteoppgjer API",
+        "Kildeskatteoppgjer API vert utilgjengeleg torsdag 9. april kl. 18–19. Andre tenester er ikkje råka.",
+        "2026-04-06",
+        "downtime",
+        True,
+        [],
+        "unspecified",
+        "2026-04-09T18:00",
+        "2026-04-09T19:00",
+    ),
+    # A tool is not an API: a Tenor-only notice concerns none.
+    (
+        "Kurs i Tenor testdatasøk",
+        "Vi held kurs i Tenor for utviklarar i kommunane 12. mars. "
+        "Kurset viser korleis ein finn testpersonar i testmiljøet.",
+        "2026-02-10",
+        "info",
+        None,
+        [],
+        "test",
+        None,
+        None,
+    ),
+    # Skatteetaten's sharing services in nynorsk, as the subject of an info notice.
+    (
+        "Oppetid i 2026",
+        "Skatteetatens delingstenester hadde 99,9 prosent oppetid i 2026. "
+        "Størst var hendinga i Inntekt API i mai.",
+        "2027-01-12",
+        "info",
+        None,
+        ["*"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # An API change with an effective date for everyone, already out in test: both environments.
+    (
+        "Nytt format på feilmeldingar",
+        "Frå 1. september returnerer alle API-a feilmeldingar med feltet korrelasjonsid. "
+        "Endringa er alt tilgjengeleg i testmiljøet.",
+        "2025-06-02",
+        "api_change",
+        None,
+        ["*"],
+        "both",
+        None,
+        None,
+    ),
+    # Maintenance without unavailability is not downtime (GUIDE: downtime needs "unavailable").
+    (
+        "Vedlikehold på Altinn",
+        "Digdir har vedlikehold på Altinn natt til fredag. "
+        "Vi forventer ingen nedetid for våre delingstjenester.",
+        "2025-11-03",
+        "info",
+        None,
+        ["*"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # Data missing while the API answers: an error, not downtime.
+    (
+        "Manglende inntekter for mai",
+        "Inntekter for mai er foreløpig ikke tilgjengelige i Inntekt API. "
+        "API-et svarer normalt for andre perioder.",
+        "2025-06-06",
+        "error",
+        None,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
 ]
 
 

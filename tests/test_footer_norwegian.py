@@ -107,6 +107,14 @@ def test_every_real_notice_footer_on_every_channel_has_no_english(corpus_dir: Pa
             "category info: no downtime, error, resolution or API change terms",
             "ingen ord om nedetid, feil, løst feil eller API-endring",
         ),
+        (
+            "category info: the notice says there is no downtime ('ingen nedetid')",
+            "varselet sier at det ikke blir nedetid («ingen nedetid»)",
+        ),
+        (
+            "category error: data missing while the API answers normally ('ikke tilgjengelige')",
+            "data mangler mens API-et svarer normalt («ikke tilgjengelige»)",
+        ),
         ("planned: 'planlagt'", "planlagt («planlagt»)"),
         ("unplanned: 'nede nå'", "uplanlagt («nede nå»)"),
         ("planned: announced downtime (no sign of an outage in progress)", "planlagt (varslet på forhånd)"),

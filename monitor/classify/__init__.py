@@ -134,7 +134,7 @@ def classify(
         reasons += [why, window_why]
     apis, why = find_apis(prepared, words, reference, category, notice.tags, components)
     reasons.append(why)
-    environment, why = find_environment(prepared, words)
+    environment, why = find_environment(prepared, words, category)
     reasons.append(why)
     alternative = incident_alternative(prepared, words, category)
     candidates = api_candidates(prepared, words, reference, category, apis)

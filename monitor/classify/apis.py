@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from monitor.classify.scope import counted
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import ALL_APIS, KOMMUNE_APIS
@@ -38,6 +39,19 @@ _AFFECTED_LABEL = re.compile(
     r"^\s*(?:berørte|berørde|råka)\s+(?:tjenester|tenester|komponenter|komponentar)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# "Skattekort API", "Tenestepensjonsavtale API": a capitalised name before "API" (kommune APIs are
+# found before this is asked).
+_NAMED_API = re.compile(r"(?-i:\b([A-ZÆØÅ][\wæøå-]+(?:\s+[a-zæøå][\wæøå-]*){0,2}))\s+API\b(?![-'’])")
+_NOT_A_NAME = frozenset(
+    "alle andre nye nytt ny våre vårt vår dykkar deres eksterne skatteetatens skatteetaten det den dette "
+    "denne eit et ett ein en hvert kvart hvilket kva hva ditt dykkar kommunens kommunane kommunene "
+    "rest restful open åpent ope".split()
+)
+# "Kall mot våre API", "Undersøking om API": words that make a phrase, not a name.
+_FUNCTION_WORDS = frozenset(
+    "på om av for mot i til med og eller fra frå etter ved under hos som de dei dere dykk oss våre vår "
+    "alle alt er var blir vert vil kan skal the of to".split()
+)
 # A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
 _URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")
 
@@ -49,19 +63,40 @@ def _opening(prepared: Prepared) -> str:
     return prepared.title + "\n" + " ".join(s.text for s in body if s.paragraph == first)
 
 
+def _first_in_scope(vocabulary: Vocabulary, group: str, text: str) -> re.Match[str] | None:
+    """The first match of the group that the notice does not name only to leave out of scope."""
+    found = counted(list(vocabulary.find(group, text)), text)
+    return found[0] if found else None
+
+
 def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> dict[str, str]:
-    """Kommune API id → the text that named it."""
+    """Kommune API id → the text that named it ("Beregnet skatt API vert ikkje endra" does not)."""
     text = prepared.full_text
     named: dict[str, str] = {}
     for api in KOMMUNE_APIS:
-        match = vocabulary.first(f"api_{api}", text)
+        match = _first_in_scope(vocabulary, f"api_{api}", text)
         if match is not None:
             named[api] = match.group(0)
-    if reference.year <= LEGACY_SKATTEGRUNNLAG_UNTIL and "summertskattegrunnlag" not in named:
-        match = vocabulary.first("api_skattegrunnlag_legacy", text)
+    if "summertskattegrunnlag" not in named:
+        early = reference.year <= LEGACY_SKATTEGRUNNLAG_UNTIL
+        legacy = "api_skattegrunnlag_legacy" if early else "api_skattegrunnlag_named"
+        match = _first_in_scope(vocabulary, legacy, text)
         if match is not None:
             named["summertskattegrunnlag"] = match.group(0)
     return named
+
+
+def other_named_api(text: str, vocabulary: Vocabulary) -> str | None:
+    """A service named "<Name> API" that is no kommune API ("Tenestepensjonsavtale API"), or None."""
+    kommune = [f"api_{api}" for api in KOMMUNE_APIS] + ["api_skattegrunnlag_named"]
+    for match in _NAMED_API.finditer(text):
+        name = match.group(0)
+        words = match.group(1).casefold().split()
+        if words[0] in _NOT_A_NAME or any(word in _FUNCTION_WORDS for word in words):
+            continue
+        if not any(vocabulary.has(group, name) for group in kommune):
+            return name
+    return None
 
 
 def find_apis(
@@ -85,7 +120,7 @@ def find_apis(
         reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
         return tuple(sorted(named)), f"apis: {reason}"
     other = vocabulary.first("other_api_terms", text)
-    group = vocabulary.first("group_skatteoppgjor", text)
+    group = _first_in_scope(vocabulary, "group_skatteoppgjor", text)
     if group is not None and other is None:
         return SKATTEOPPGJOR_APIS, f"apis: group '{group.group(0)}' → {', '.join(SKATTEOPPGJOR_APIS)}"
     if other is not None:
@@ -93,11 +128,18 @@ def find_apis(
     channel = vocabulary.first("notice_channel_terms", prepared.title)
     if channel is not None and category in INCIDENTS:
         return (), f"apis: an incident of Skatteetaten's notice channel ('{channel.group(0)}')"
+    named_other = other_named_api(text, vocabulary)
+    if named_other is not None:
+        return (), f"apis: only another API named ('{named_other}')"
+    tool = vocabulary.first("tool_terms", text)
+    if tool is not None and vocabulary.first("all_api_terms", text) is None:
+        return (), f"apis: a tool, not an API ('{tool.group(0)}')"
     tag_text = " ".join(tags)
     tagged = vocabulary.first("other_api_terms", tag_text)
     if tagged is not None:
         return (), f"apis: tagged with another service ('{tagged.group(0)}')"
-    service = vocabulary.first("service_terms", _AFFECTED_LABEL.sub("", _URL_PATH.sub(r"\1", text)))
+    unlabelled = _AFFECTED_LABEL.sub("", _URL_PATH.sub(r"\1", text))
+    service = _first_in_scope(vocabulary, "service_terms", unlabelled)
     if service is not None:
         return (ALL_APIS,), f"apis: unnamed services or shared dependency '{service.group(0)}' → all"
     if category in INCIDENTS:

@@ -9,6 +9,11 @@ its probability is at least `threshold` from at least MIN_FEATURES known feature
 - an info or API-change reading (the rules' default, or a term met in passing) may become anything;
 - an error may become resolved (the rules miss resolutions said in new words: "svarer slik den skal");
 - an error from the operations-notice safety net (no other term at all) may become anything;
+- an error that rests on one or two words met in the body only ("feil" in a list of changes,
+  "driftsproblemer" in a holiday notice) may become info or an API change, but only at
+  SLIGHT_THRESHOLD, stricter than the rest;
+- an info or API-change reading never becomes downtime where the notice says there is none
+  ("Vi forventer ingen nedetid");
 - a downtime never changes: an unavailability word decides under the GUIDE's precedence; a sure
   error or downtime never becomes info or an API change (a missed outage costs most).
 These limits were chosen from bench/model_cv.py's leave-one-batch-out overrides (see FIRST_SIGHT.md).
@@ -16,9 +21,11 @@ These limits were chosen from bench/model_cv.py's leave-one-batch-out overrides 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
+from monitor.classify.category import NO_DOWNTIME_SAID
 from monitor.classify.learned import NaiveBayes, Prediction
 from monitor.model import Category
 
@@ -27,6 +34,11 @@ DATA_PACKAGE = "monitor.data"
 THRESHOLD = 0.99
 #: Fewer known features than this is too little evidence to overrule anything ("Det blir ingen nedetdi.").
 MIN_FEATURES = 15
+#: The model must be surer than this to turn an error read from a word in passing into info or an API change.
+SLIGHT_THRESHOLD = 0.999
+#: At most this many distinct body-only terms make an error reading slight.
+SLIGHT_TERMS = 2
+_TERM = re.compile(r"'([^']*)' in (title|body)")
 _OUTAGES = ("error", "downtime")
 _QUIET = ("info", "api_change")
 
@@ -46,10 +58,27 @@ def structural(reasons: list[str]) -> bool:
     return any(reason.startswith("category ") and "status '" in reason for reason in reasons)
 
 
-def _may_overrule(rules: Category, model: Category, rules_unsure: bool) -> bool:
+def slight(reasons: list[str], category: Category) -> bool:
+    """Whether the rules' `category` rests on at most SLIGHT_TERMS terms, all in the body."""
+    for reason in reasons:
+        if reason.startswith(f"category {category}: "):
+            terms = _TERM.findall(reason)
+            distinct = {term.casefold() for term, _ in terms}
+            in_body = all(where == "body" for _, where in terms)
+            return bool(terms) and in_body and len(distinct) <= SLIGHT_TERMS
+    return False
+
+
+def _may_overrule(rules: Category, prediction: Prediction, rules_unsure: bool, reasons: list[str]) -> bool:
+    if prediction.category == "downtime" and any(NO_DOWNTIME_SAID in reason for reason in reasons):
+        return False
     if rules in _QUIET or rules_unsure:
         return True
-    return rules == "error" and model == "resolved"
+    if rules != "error":
+        return False
+    if prediction.category == "resolved":
+        return True
+    return prediction.probability >= SLIGHT_THRESHOLD and slight(reasons, rules)
 
 
 def blend_category(
@@ -67,6 +96,6 @@ def blend_category(
         return category, [*reasons, f"{said}: not confident enough to overrule the rules"]
     if structural(reasons):
         return category, [*reasons, f"{said}: the status-page status decides"]
-    if not _may_overrule(category, prediction.category, category_unsure):
+    if not _may_overrule(category, prediction, category_unsure, reasons):
         return category, [*reasons, f"{said}: the rules' {category} stands (strong evidence)"]
     return prediction.category, [f"category {prediction.category}: {said} overrules the rules", *reasons]

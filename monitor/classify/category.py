@@ -43,11 +43,33 @@ _RETURN = re.compile(
     r"frå\s+kl|etter|sidan|siden)\b",
     re.IGNORECASE,
 )
+_RETURN_NOW = re.compile(r"\b(?:igjen|att|tilbake|løst|løyst|rettet|retta|fikset)\b", re.IGNORECASE)
 _NOT_CARRIED_OUT = re.compile(
     r"[^.,;:]{0,30}?\b(?:ikke|ikkje)\s+(?:\w+\s+)?(?:gjennomført|gjennomføres|gjennomførast|utført|utføres)\b",
     re.IGNORECASE,
 )
 _REMINDER = re.compile(r"påmin", re.IGNORECASE)
+#: The reason a quiet reading carries when the notice itself says there is no downtime (blend reads it).
+NO_DOWNTIME_SAID = "the notice says there is no downtime"
+#: The reason of an unavailability read as an error: data is missing while the API answers.
+DATA_MISSING = "data missing while the API answers normally"
+# Maintenance is downtime only with unavailability (GUIDE): "Digdir ventar ikkje nedetid" takes it away.
+_MAINTENANCE = re.compile(r"vedlikeh|oppgrader|maintenance|upgrade|service\s*vindu", re.IGNORECASE)
+_NO_DOWNTIME = re.compile(
+    r"\b(?:ingen|ikke|ikkje|uten|utan)\s+(?:[\wæøå]+\s+){0,2}?(?:nedetid\w*|brudd\w*|avbrot\w*|avbrudd\w*"
+    r"|utilgjengelig\w*|utilgjengeleg\w*)",
+    re.IGNORECASE,
+)
+_CALLED_OFF = re.compile(
+    r"\b(?:avlys\w*|avlyst|utgår|utgått|utsatt|utsett|utset\w*|kansell\w*|flytt\w*|forlen[gj]\w*|forskyv\w*)",
+    re.IGNORECASE,
+)
+# "A-meldinger ... er ikke tilgjengelige i Inntekt API. API-et svarer normalt": data missing, not an outage.
+_ANSWERS_NORMALLY = re.compile(
+    r"\b(?:api-et|api'et|apiet|api-a|api'a|tjenesten|tenesta)\s+(?:svarer|svarar|fungerer|fungerar|virker|verkar)"
+    r"\s+(?:\w+\s+)?(?:som\s+)?normalt\b",
+    re.IGNORECASE,
+)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -122,7 +144,28 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
             found.append(Hit("downtime", match.group(0), sentence.in_title))
+    if found and all(_MAINTENANCE.search(hit.term) for hit in found) and says_no_downtime(prepared):
+        return []  # "Vedlikehald på Maskinporten ... Digdir ventar ikkje nedetid"
     return found or _misspelt_downtime_hits(prepared, vocabulary)
+
+
+def says_no_downtime(prepared: Prepared) -> str | None:
+    """ "ingen nedetid", "ventar ikkje nedetid": the notice says there will be no unavailability
+    (not where an announced downtime is called off: "avlyst ... Det blir ingen nedetid" is downtime)."""
+    match = _NO_DOWNTIME.search(prepared.full_text)
+    if match is None or _CALLED_OFF.search(prepared.full_text):
+        return None
+    return match.group(0)
+
+
+def data_unavailable(prepared: Prepared, hits: list[Hit]) -> bool:
+    """Body-only unavailability while the notice says the API itself answers normally."""
+    if any(hit.in_title for hit in hits):
+        return False
+    return any(
+        _ANSWERS_NORMALLY.search(sentence.text) and not _RETURN_NOW.search(sentence.text)
+        for sentence in prepared.body_sentences
+    )
 
 
 def _misspelt_downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
@@ -204,6 +247,17 @@ def decide(
     return _still_open(chain, category, reasons)
 
 
+def _decide_text(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...], allow_resolved: bool
+) -> tuple[Category, list[str]]:
+    """The category from the prose; a quiet reading notes when the notice says there is no downtime."""
+    category, reasons = _decide_prose(prepared, vocabulary, reference, tags, allow_resolved)
+    calm = says_no_downtime(prepared) if category in ("info", "api_change") else None
+    if calm is not None:
+        reasons = [*reasons, f"category {category}: {NO_DOWNTIME_SAID} ('{calm}')"]
+    return category, reasons
+
+
 def _still_open(chain: Chain, category: Category, reasons: list[str]) -> tuple[Category, list[str]]:
     """An open or scheduled status-page chain is an incident or a maintenance whatever its prose."""
     if category in ("downtime", "error"):
@@ -213,7 +267,7 @@ def _still_open(chain: Chain, category: Category, reasons: list[str]) -> tuple[C
     return "error", [f"category error: status '{chain.label}' (an open status-page incident)"]
 
 
-def _decide_text(
+def _decide_prose(
     prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...], allow_resolved: bool
 ) -> tuple[Category, list[str]]:
     """The category from the prose: the first group in GUIDE order whose terms hold."""
@@ -234,6 +288,9 @@ def _decide_text(
             # "Webinar ... vanlige feil ved oppkobling": an info title, the term only mentioned in passing.
             passed.append(f"{category} ({hits[0].describe()})")
             continue
+        if hits and category == "downtime" and data_unavailable(prepared, hits):
+            terms = ", ".join(repr(hit.term) for hit in _best(hits))
+            return "error", [f"category error: {DATA_MISSING} ({terms})"]
         if hits:
             return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]
     changes = api_change_hits(prepared, vocabulary, reference)

@@ -10,48 +10,59 @@ from __future__ import annotations
 
 import re
 
+from monitor.classify.scope import not_affected
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import Environment
 
-_AFFECTED = (
-    r"(?:berørt|berøres|berørast|påvirket|påvirkes|påverka|påverkast|råka|råkast|ramma|rammet|ramt"
-    r"|omfattet|omfatta)"
-)
-# "Produksjon går som normalt": the environment named works as always, so it is not in scope.
-_NOT_AFFECTED = re.compile(
-    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
-    r"|\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer)\s+(?:\w+\s+)?(?:som\s+)?(?:normalt|vanlig|vanleg)\b",
-    re.IGNORECASE,
-)
-# "Alle API-er i AT blir berørt, produksjon berøres ikke": the clause says it, not the whole sentence.
 _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 # "kjem i produksjon seinare i vår": production without a date is not yet in scope (GUIDE: a test
 # release is "both" when it names its production date).
-_LATER = re.compile(r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt)\b", re.I)
+_LATER = re.compile(
+    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|dato\s+(?:kommer|kjem))\b",
+    re.IGNORECASE,
+)
+_MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)"
+# "Fra 1. desember vil alle våre API-er returnere ...": an API change that takes effect on a date, said
+# without naming test, is the production date (the test date is said apart: "allerede i testmiljøet").
+_TAKES_EFFECT = re.compile(
+    rf"\b(?:fra|frå|fom\.?|fra\s+og\s+med|frå\s+og\s+med)\s+(?:\w+\s+)?\d{{1,2}}\.\s*{_MONTHS}", re.IGNORECASE
+)
 _DIGIT = re.compile(r"\d")
+_TEST_RELEASE = re.compile(
+    r"\b(?:allerede|alt|først|fyrst|nå|no)\s+(?:\w+\s+)?(?:tilgjengelig|tilgjengeleg|ute|i)\b|\b\d{1,2}\.\s",
+    re.IGNORECASE,
+)
 _LATER_NOTICE = re.compile(
     r"\bnytt\s+varsel\b|\bkommer\s+tilbake\s+med\b|\bvil\s+varsle\b|\bvarsle\s+på\s+nytt\b", re.IGNORECASE
 )
 
 
-def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Environment, str]:
+def find_environment(
+    prepared: Prepared, vocabulary: Vocabulary, category: str | None = None
+) -> tuple[Environment, str]:
     """The environment and the terms that decided it."""
     test: list[str] = []
     prod: list[str] = []
     full = prepared.full_text
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
-    clauses = [clause for sentence in prepared.sentences if groups for clause in _CLAUSE.split(sentence.text)]
-    for text in clauses:
-        if _NOT_AFFECTED.search(text) or _LATER_NOTICE.search(text):
+    clauses = []
+    for sentence in prepared.sentences if groups else ():
+        later = _LATER.search(sentence.text) is not None and not _DIGIT.search(sentence.text)
+        clauses += [(clause, later) for clause in _CLAUSE.split(sentence.text)]
+    for text, later in clauses:
+        if not_affected(text) or _LATER_NOTICE.search(text):
             continue
         both = vocabulary.first("both_terms", text) if "both_terms" in groups else None
         if both is not None:
             return "both", f"environment both: '{both.group(0)}'"
         if "test_terms" in groups:
             test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
-        if "prod_terms" in groups and not (_LATER.search(text) and not _DIGIT.search(text)):
+        if "prod_terms" in groups and not later:
             prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
+    released_in_test = _test_release([clause for clause, _ in clauses], vocabulary)
+    if test and not prod and category == "api_change" and released_in_test:
+        prod.extend(_effective_dates(prepared, vocabulary))
     if test and prod:
         return "both", f"environment both: '{test[0]}' and '{prod[0]}'"
     if test:
@@ -59,3 +70,19 @@ def find_environment(prepared: Prepared, vocabulary: Vocabulary) -> tuple[Enviro
     if prod:
         return "prod", f"environment prod: '{prod[0]}'"
     return "unspecified", "environment unspecified: no environment named"
+
+
+def _test_release(clauses: list[str], vocabulary: Vocabulary) -> bool:
+    """A clause dates the change in test ("allerede tilgjengelig i testmiljøet", "i test 6. oktober")."""
+    return any(vocabulary.has("test_terms", clause) and _TEST_RELEASE.search(clause) for clause in clauses)
+
+
+def _effective_dates(prepared: Prepared, vocabulary: Vocabulary) -> list[str]:
+    """Dates a change takes effect on, in clauses that name no environment."""
+    found = []
+    for sentence in prepared.sentences:
+        for clause in _CLAUSE.split(sentence.text):
+            match = _TAKES_EFFECT.search(clause)
+            if match is not None and not vocabulary.has("test_terms", clause) and not not_affected(clause):
+                found.append(match.group(0))
+    return found

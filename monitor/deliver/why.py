@@ -31,6 +31,10 @@ CLASSIFIER_PREFIX = re.compile(
 _MODEL = re.compile(r"model: \w+ \(p=([0-9.]+)")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
 _PLACES = {"title": "reason.in_title", "body": "reason.in_body"}
+# monitor/classify/category.py's NO_DOWNTIME_SAID and DATA_MISSING reasons.
+_SAID = re.compile(
+    r"(the notice says there is no downtime|data missing while the API answers normally) \((.*)\)"
+)
 _DOC_REASON = re.compile(r"dokumentasjonsendring: (\d+) linjer? endret i «(.*)»")
 _SPEC_REASON = re.compile(r"OpenAPI: (\d+) brytende endringe?r?, (\d+) ikke-brytende")
 
@@ -112,6 +116,14 @@ def _category_reason(tail: str, language: str) -> str | None:
         return say(language, "reason.topic", topic=topic.group(1), other=topic.group(2))
     if tail.startswith("no downtime, error"):
         return say(language, "reason.nothing")
+    said = _SAID.fullmatch(tail)
+    if said:
+        key = (
+            "reason.no_downtime"
+            if said.group(1) == "the notice says there is no downtime"
+            else "reason.data_missing"
+        )
+        return say(language, key, terms=said.group(2).replace("'", "").strip())
     return _hits(tail, language) or None
 
 

@@ -63,6 +63,8 @@ TEXTS: dict[str, str] = {
     "reason.operations": "driftsmelding",
     "reason.topic": "emnet «{topic}» i tittelen veier tyngre enn «{other}»",
     "reason.nothing": "ingen ord om nedetid, feil, løst feil eller API-endring",
+    "reason.no_downtime": "varselet sier at det ikke blir nedetid («{terms}»)",
+    "reason.data_missing": "data mangler mens API-et svarer normalt («{terms}»)",
     "reason.planned_term": "{planned} («{term}»)",
     "reason.planned_later": "planlagt (tidsrommet begynner etter at varselet ble publisert)",
     "reason.doc_change": "dokumentasjonsendring: {lines} endret i «{section}»",

@@ -63,6 +63,8 @@ TEXTS: dict[str, str] = {
     "reason.operations": "driftsmelding",
     "reason.topic": "emnet «{topic}» i tittelen veg tyngre enn «{other}»",
     "reason.nothing": "ingen ord om nedetid, feil, løyst feil eller API-endring",
+    "reason.no_downtime": "varselet seier at det ikkje blir nedetid («{terms}»)",
+    "reason.data_missing": "data manglar medan API-et svarar normalt («{terms}»)",
     "reason.planned_term": "{planned} («{term}»)",
     "reason.planned_later": "planlagd (tidsrommet byrjar etter at varselet vart publisert)",
     "reason.doc_change": "dokumentasjonsendring: {lines} endra i «{section}»",
