@@ -774,6 +774,84 @@ CASES = [
         None,
         None,
     ),
+    # Missing data told as a state is an error, whatever a model thinks of the words around it.
+    (
+        "Driftsvarsel Inntekt API",
+        "Inntekt API viser ikke innrapporterte inntekter for mars for noen få opplysningspliktige. "
+        "Opplysningene er levert, men er ikke kommet fram til oss.",
+        "2024-04-03",
+        "error",
+        None,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # "Overvåkes" whose update says the fault is still there is not a resolution.
+    (
+        "Treige svar frå Beregnet skatt API",
+        "**Status: Overvåkes**\n\n**Overvåkes** – 02.03.2026 kl. 10:15\nSvartidene er betre, men framleis "
+        "høgare enn normalt. Vi følgjer med.\n\n**Undersøkes** – 02.03.2026 kl. 08:40\n"
+        "Beregnet skatt API svarar seint.",
+        "2026-03-02",
+        "error",
+        None,
+        ["beregnetskatt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # An API named in the body only to compare with the one in the title is not in scope.
+    (
+        "Beregnet skatt API i produksjon",
+        "Beregnet skatt API er nå i produksjon. Testbrukerne er de samme som for Skattegrunnlag API.",
+        "2017-10-03",
+        "api_change",
+        None,
+        ["beregnetskatt"],
+        "prod",
+        None,
+        None,
+    ),
+    # An update's own header line ("Planlagt – 10.03.2026 kl. 12:00") is when it was written.
+    (
+        "Vedlikehold av Inntekt API",
+        "**Status: Planlagt**\n\n**Planlagt** – 10.03.2026 kl. 12:00\nLørdag 14. mars fra kl. 08:00 "
+        "oppgraderer vi Inntekt API. Arbeidet tar ca. 3 timer, og API-et er utilgjengelig mens det pågår.",
+        "2026-03-10",
+        "downtime",
+        True,
+        ["inntekt"],
+        "unspecified",
+        "2026-03-14T08:00",
+        "2026-03-14T11:00",
+    ),
+    # An outage's start as the text states it, not the update's stamp.
+    (
+        "Summert skattegrunnlag API svarer ikke",
+        "**Status: Undersøkes**\n\n**12.05.2026 10:20 – Undersøkes**\nSummert skattegrunnlag API er "
+        "utilgjengelig. Feilen startet ca. kl. 09:55.",
+        "2026-05-12",
+        "downtime",
+        False,
+        ["summertskattegrunnlag"],
+        "unspecified",
+        "2026-05-12T09:55",
+        None,
+    ),
+    # A test release whose production date is still to be decided is test only.
+    (
+        "Inntekt API: nytt endepunkt i test",
+        "Inntekt API har fått et nytt endepunkt i testmiljøet. "
+        "Vi gir beskjed når dato for produksjon er bestemt.",
+        "2025-09-01",
+        "api_change",
+        None,
+        ["inntekt"],
+        "test",
+        None,
+        None,
+    ),
 ]
 
 

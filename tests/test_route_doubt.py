@@ -91,3 +91,24 @@ def test_environment_told_by_one_short_word_passes_environment_filters() -> None
     assert [alert.kommune_number for alert in route(Change("new", sure, 1), classification, rules)] == [
         "admin"
     ]
+
+
+def test_a_persons_settlement_or_a_comparison_widens_no_api_set() -> None:
+    own = classify(
+        _notice(
+            "Manglande data i Beregnet skatt API",
+            "For skattepliktige som fekk skatteoppgjeret sitt 10. juni, manglar beregnet skatt i svaret frå "
+            "Beregnet skatt API. Vi undersøkjer.",
+        )
+    )
+    assert own.apis == ("beregnetskatt",) and own.routed_apis == ("beregnetskatt",), own.reasons
+    compared = classify(
+        _notice(
+            "Feil i Spesifisert summert skattegrunnlag API",
+            "Spesifisert summert skattegrunnlag API gir feil valutakurs for formue i utlandet. "
+            "Kontroller beløpene mot Summert skattegrunnlag API inntil feilen er rettet.",
+        )
+    )
+    assert compared.routed_apis == ("spesifisertsummertskattegrunnlag",), compared.reasons
+    group = classify(_notice("Driftsproblemer", "Skatteoppgjøret kan ikke hentes. Vi undersøker."))
+    assert set(group.routed_apis) >= {"beregnetskatt", "summertskattegrunnlag"}, group.reasons

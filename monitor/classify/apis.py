@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from monitor.classify.scope import counted
+from monitor.classify.scope import clause_around, counted
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import ALL_APIS, KOMMUNE_APIS
@@ -46,6 +46,13 @@ _NOT_A_NAME = frozenset(
     "alle andre nye nytt ny våre vårt vår dykkar deres eksterne skatteetatens skatteetaten det den dette "
     "denne eit et ett ein en hvert kvart hvilket kva hva ditt dykkar kommunens kommunane kommunene "
     "rest restful open åpent ope".split()
+)
+# A comparison or a successor: "de samme postene som X", "kontroller beløpene mot X", "X erstatter
+# tjenesten" (not "samme feil i X", which reports X too).
+_REFERENCE = re.compile(
+    r"\b(?:samme|same)\b(?!\s+(?:feil|problem|endring|avvik|nedetid|vedlikeh)\w*)|\bsammenlign\w*|\bsamanlikn\w*"
+    r"|\bkontroller\w*|\berstatt\w*|\bavløy?s\w*|\bi\s+stedet\s+for\b|\bistaden\w*",
+    re.IGNORECASE,
 )
 # "Kall mot våre API", "Undersøking om API": words that make a phrase, not a name.
 _FUNCTION_WORDS = frozenset(
@@ -86,6 +93,34 @@ def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> d
     return named
 
 
+def _groups_of(api: str) -> tuple[str, ...]:
+    """The vocabulary groups that name `api` (Summert skattegrunnlag also by its predecessor's name)."""
+    if api == "summertskattegrunnlag":
+        return (f"api_{api}", "api_skattegrunnlag_legacy", "api_skattegrunnlag_named")
+    return (f"api_{api}",)
+
+
+def without_references(prepared: Prepared, vocabulary: Vocabulary, named: dict[str, str]) -> dict[str, str]:
+    """Drop APIs the body names only to compare with the one in the title.
+
+    "Spesifisert summert skattegrunnlag API er i produksjon ... de samme postene som Summert
+    skattegrunnlag" concerns Spesifisert only; "samme feil i Summert skattegrunnlag" still counts.
+    """
+    in_title = {
+        api for api in named if any(vocabulary.has(group, prepared.title) for group in _groups_of(api))
+    }
+    if not in_title or in_title == set(named):
+        return named
+    body = prepared.body
+    kept = dict(named)
+    for api in set(named) - in_title:
+        mentions = [match for group in _groups_of(api) for match in vocabulary.find(group, body)]
+        clauses = [clause_around(body, match.start(), match.end()) for match in mentions]
+        if clauses and all(_REFERENCE.search(clause) for clause in clauses):
+            del kept[api]
+    return kept
+
+
 def other_named_api(text: str, vocabulary: Vocabulary) -> str | None:
     """A service named "<Name> API" that is no kommune API ("Tenestepensjonsavtale API"), or None."""
     kommune = [f"api_{api}" for api in KOMMUNE_APIS] + ["api_skattegrunnlag_named"]
@@ -115,7 +150,7 @@ def find_apis(
     every = vocabulary.first("all_api_terms", _opening(prepared))
     if every is not None:
         return (ALL_APIS,), f"apis: '{every.group(0)}' → all"
-    named = named_apis(prepared, vocabulary, reference)
+    named = without_references(prepared, vocabulary, named_apis(prepared, vocabulary, reference))
     if named:
         reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
         return tuple(sorted(named)), f"apis: {reason}"

@@ -9,9 +9,9 @@ its probability is at least `threshold` from at least MIN_FEATURES known feature
 - an info or API-change reading (the rules' default, or a term met in passing) may become anything;
 - an error may become resolved (the rules miss resolutions said in new words: "svarer slik den skal");
 - an error from the operations-notice safety net (no other term at all) may become anything;
-- an error that rests on one or two words met in the body only ("feil" in a list of changes,
-  "driftsproblemer" in a holiday notice) may become info or an API change, but only at
-  SLIGHT_THRESHOLD, stricter than the rest;
+- an error that rests on one or two words for faults in general met in the body only ("feil" in a
+  list of changes, "driftsproblemer" in a holiday notice) may become info or an API change, but
+  only at SLIGHT_THRESHOLD, stricter than the rest;
 - an info or API-change reading never becomes downtime where the notice says there is none
   ("Vi forventer ingen nedetid");
 - a downtime never changes: an unavailability word decides under the GUIDE's precedence; a sure
@@ -39,6 +39,9 @@ SLIGHT_THRESHOLD = 0.999
 #: At most this many distinct body-only terms make an error reading slight.
 SLIGHT_TERMS = 2
 _TERM = re.compile(r"'([^']*)' in (title|body)")
+# Only a word for faults in general ("feil", "driftsproblemer", "feilretting") is slight; a state
+# ("viser ikke innrapporterte inntekter", "er nede") is a report and never is.
+_TOPIC_WORD = re.compile(r"^[\wæøå-]*(?:feil|problem|forstyrr)[\wæøå-]*$", re.IGNORECASE)
 _OUTAGES = ("error", "downtime")
 _QUIET = ("info", "api_change")
 
@@ -65,7 +68,8 @@ def slight(reasons: list[str], category: Category) -> bool:
             terms = _TERM.findall(reason)
             distinct = {term.casefold() for term, _ in terms}
             in_body = all(where == "body" for _, where in terms)
-            return bool(terms) and in_body and len(distinct) <= SLIGHT_TERMS
+            nouns = all(_TOPIC_WORD.match(term) for term, _ in terms)
+            return bool(terms) and in_body and nouns and len(distinct) <= SLIGHT_TERMS
     return False
 
 

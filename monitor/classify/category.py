@@ -49,6 +49,13 @@ _NOT_CARRIED_OUT = re.compile(
     re.IGNORECASE,
 )
 _REMINDER = re.compile(r"påmin", re.IGNORECASE)
+# Under "Overvåkes": "svartidene er framleis over det normale" — the fault is not gone.
+_STILL = re.compile(
+    r"\b(?:framleis|fremdeles|fortsatt|fortsett|enno|ennå|still)\s+(?:\w+\s+){0,3}?"
+    r"(?:over|under|høy\w*|høg\w*|treg\w*|lang\w*|feil\w*|problem\w*|ustabil\w*|forsink\w*|mangl\w*|"
+    r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*)\b",
+    re.IGNORECASE,
+)
 #: The reason a quiet reading carries when the notice itself says there is no downtime (blend reads it).
 NO_DOWNTIME_SAID = "the notice says there is no downtime"
 #: The reason of an unavailability read as an error: data is missing while the API answers.
@@ -145,7 +152,10 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
             found.append(Hit("downtime", match.group(0), sentence.in_title))
     if found and all(_MAINTENANCE.search(hit.term) for hit in found) and says_no_downtime(prepared):
-        return []  # "Vedlikehald på Maskinporten ... Digdir ventar ikkje nedetid"
+        # "Vedlikehald på Maskinporten ... Digdir ventar ikkje nedetid"; but "ingen nedetid, men
+        # tjenestene kan være ustabile" still affects the services during the maintenance.
+        if not vocabulary.has("error_terms", prepared.full_text):
+            return []
     return found or _misspelt_downtime_hits(prepared, vocabulary)
 
 
@@ -238,6 +248,10 @@ def decide(
         return "downtime", [f"category downtime: status '{chain.label}' (an announced downtime changed)"]
     if chain.stage == "monitoring":
         update = latest_update(prepared, chain)
+        lasting = _STILL.search(update.body)
+        if lasting is not None:
+            said = f"the update says it is not over ('{lasting.group(0)}')"
+            return "error", [f"category error: status '{chain.label}' and {said}"]
         fixed = [sentence for sentence in update.sentences if _says_fixed(sentence, vocabulary)]
         hits = resolved_hits(update, vocabulary) + [Hit("resolved", "rettet", False) for _ in fixed]
         if hits:

@@ -46,7 +46,9 @@ _STAGES: dict[Stage, tuple[str, ...]] = {
         "pågår",
         "in progress",
         "oppdatering",
+        "oppdatert",
         "update",
+        "updated",
     ),  # fmt: skip
     "scheduled": ("planlagt", "planlagd", "scheduled"),
     "changed": (
@@ -79,6 +81,17 @@ STAMP_LINE = re.compile(
     r"^\s*\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4},?\s+\d{1,2}[:.]\d{2}\s*(?:CES?T|UTC|GMT)?\s*$", re.IGNORECASE
 )
 _HEAD = re.compile(rf"^\s*status\s*:\s*({_LABEL})\s*$", re.IGNORECASE)
+# An update's own stamp: "29.07.2025 kl. 14:00", "2025-07-29 14:00", "12. nov 2025, 09:30 CET".
+_STAMP = (
+    r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4}),?\s+"
+    r"(?:kl\.?\s*)?\d{1,2}[:.]\d{2}(?:\s*(?:CES?T|UTC|GMT))?"
+)
+# A line that is only an update's header, its label and its stamp in either order:
+# "Planlagt – 29.07.2025 kl. 14:00", "21.01.2025 14:00 – Planlagt", "Løst (22.05.2024 kl. 12:30)".
+UPDATE_HEADER = re.compile(
+    rf"^\s*(?:({_LABEL})\s*(?:[-–:]\s*|\(\s*)?{_STAMP}\s*\)?|{_STAMP}\s*[-–:]?\s*({_LABEL}))\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,8 @@ def read_chain(prepared: Prepared) -> Chain | None:
         if match and head is None:
             head = match.group(1)
             continue
-        if _UPDATE.match(sentence.text) and not _SCHEDULE_LINE.match(sentence.text):
+        header = UPDATE_HEADER.match(sentence.text) is not None
+        if header or (_UPDATE.match(sentence.text) and not _SCHEDULE_LINE.match(sentence.text)):
             starts.append(position)
     if not starts and head is None:
         return None
@@ -129,6 +143,9 @@ def scheduled_update(text: str) -> bool:
 
 
 def _label(sentence: Sentence) -> str:
+    header = UPDATE_HEADER.match(sentence.text)
+    if header is not None:
+        return header.group(1) or header.group(2)
     match = _UPDATE.match(sentence.text)
     return match.group(1) if match else ""
 

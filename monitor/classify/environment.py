@@ -19,7 +19,10 @@ _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 # "kjem i produksjon seinare i vår": production without a date is not yet in scope (GUIDE: a test
 # release is "both" when it names its production date).
 _LATER = re.compile(
-    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|dato\s+(?:kommer|kjem))\b",
+    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|dato\s+(?:kommer|kjem))\b"
+    # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
+    r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
+    r"|\begen\s+(?:melding|varsel|nyhet)\b|\beiga\s+melding\b",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)"

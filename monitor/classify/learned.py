@@ -1,9 +1,9 @@
 """A small statistical model of a notice's category: multinomial naive Bayes over binary features.
 
-Features (all lower-cased, digits folded to '#'): title words and word pairs (`t:`), body words and
-word pairs (`w:`), word stems of 5 and 7 letters from title and body (`s:`, so "nedetida" and
-"nedetidsvarsel" share "nedet"), and the first two words of every body line (`l:`, where status
-lines such as "Løst – ..." and "Status: Overvåkes" live).
+Features (struck-through text removed, all lower-cased, digits folded to '#'): title words and
+word pairs (`t:`), body words and word pairs (`w:`), word stems of 5 and 7 letters from title and
+body (`s:`, so "nedetida" and "nedetidsvarsel" share "nedet"), and the first two words of every body
+line (`l:`, where status lines such as "Løst – ..." and "Status: Overvåkes" live).
 
     features(title, body) -> frozenset[str]
     train(examples, smoothing) -> NaiveBayes             deterministic: no randomness, sorted output
@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from monitor.classify.text import without_struck
 from monitor.model import CATEGORIES, Category
 
 _WORD = re.compile(r"[a-zæøåäöüé0-9]+")
@@ -36,6 +37,7 @@ def _words(text: str) -> list[str]:
 def features(title: str, body: str) -> frozenset[str]:
     """The set of features of one notice (see the module docstring)."""
     found: set[str] = set()
+    title, body = without_struck(title), without_struck(body)
     for prefix, words in (("t:", _words(title)), ("w:", _words(body))):
         found.update(prefix + word for word in words)
         found.update(f"{prefix}{first} {second}" for first, second in zip(words, words[1:], strict=False))

@@ -57,6 +57,11 @@ class Prepared:
         return self.title + "\n" + self.body
 
 
+def without_struck(text: str) -> str:
+    """The text without its struck-through parts (`~~...~~`, `<del>`): what a reader no longer reads."""
+    return _STRUCK.sub(" ", text)
+
+
 def clean(text: str) -> str:
     """Readable text: struck-through parts, comments, tags and link targets removed."""
     text = _STRUCK.sub(" ", text)

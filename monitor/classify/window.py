@@ -13,7 +13,14 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from monitor.classify.chain import STAMP_LINE, latest_update, read_chain, scheduled_update, strip_label
+from monitor.classify.chain import (
+    STAMP_LINE,
+    UPDATE_HEADER,
+    latest_update,
+    read_chain,
+    scheduled_update,
+    strip_label,
+)
 from monitor.classify.dates import tokens
 from monitor.classify.fuzzy import CONTEXT_STEMS, misspelt
 from monitor.classify.period import Period, bounds, merge_times, parse_period
@@ -22,10 +29,11 @@ from monitor.classify.vocab import Vocabulary
 from monitor.model import Window
 
 _CONTEXT = re.compile(
-    r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp\b"
+    r"oppgrader\w*|ustabil\w*|utsatt|utsett\w*|flytt\w*|hasteendring\w*|arbeidet\s+starter|stopp(?:a|es|ast|et)?\b"
     r"|^planlag[td]\b|^(?:tidsrom|tidspunkt|tid|når|periode|dato|start|slutt|ferdig|forventet\s+ferdig)\s*:"
-    r"|^(?:fra|frå|siden|sidan)\s+kl|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b"
-    r"|\b(?:startet|starta|begynte|byrja)\s+(?:kl\.?\s*)?\d",  # "Outage startet 07:52": when it began
+    r"|\b(?:fra|frå|siden|sidan)\s+(?:ca\.?\s*)?kl\.?\s*\d|forleng\w*|\bny\s+(?:dato|tid|tidspunkt)\b|\bnytt\s+tidspunkt\b"
+    # "Outage startet 07:52", "Feilen startet ca. kl. 10:50": when it began
+    r"|\b(?:startet|starta|begynte|byrja)\s+(?:(?:ca|ca\.|cirka|omkring|rundt|om\s+lag)\s*)?(?:kl\.?\s*)?\d",
     re.IGNORECASE,
 )
 _TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d|\bklokk", re.IGNORECASE)
@@ -33,7 +41,10 @@ _TITLE_HINT = re.compile(r"\bi\s*(?:dag|kveld|natt|morgen|morgon)\b|\bkl\.?\s*\d
 # written, not the window.
 _UPDATE_STAMP = re.compile(r"\(\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s+kl\.?\s*\d{1,2}[:.]\d{2}\s*\)\s*:")
 # "Vedlikeholdet som var planlagt 9. april er utsatt til 16. april": the new date is the window.
-_MOVED_TO = re.compile(r"\b(?:utsatt|utsett|flyttet|flytta|endret|endra)\s+til\b", re.IGNORECASE)
+# Only where a date or time follows: "flytta til ny plattform" moves a service, not the window.
+_MOVED_TO = re.compile(
+    r"\b(?:utsatt|utsett|flyttet|flytta|endret|endra)\s+til\b(?=[^.]{0,40}\d)", re.IGNORECASE
+)
 OSLO = ZoneInfo("Europe/Oslo")
 _UTC = re.compile(r"\b(?:UTC|GMT)\b")
 # A newer status update that moves or extends the window: "Vedlikeholdsvinduet er forlenget til kl. 11.00".
@@ -130,8 +141,8 @@ def _introduced_by_colon(sentences: tuple[Sentence, ...], context: list[bool], o
 def _window_text(text: str) -> str:
     """The part of a sentence that can state the window: without update stamps, and after
     "utsatt til" when a downtime was moved."""
-    if STAMP_LINE.match(text):
-        return ""
+    if STAMP_LINE.match(text) or UPDATE_HEADER.match(text):
+        return ""  # when the update was written, not the window
     text = strip_label(_UPDATE_STAMP.sub(" ", text))
     moved = _MOVED_TO.search(text)
     return text[moved.end() :] if moved else text
