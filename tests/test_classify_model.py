@@ -164,3 +164,43 @@ def test_footer_words_a_model_overrule_in_norwegian_without_the_overruled_reason
         "model: error (p=1.000 from 40 known features; strongest 'w:x'): agrees",
     )
     assert classified_text("error", agreeing) == "Klassifisert som feil: «feil» i teksten."
+
+
+def test_blend_lets_a_very_sure_model_read_a_topic_word_for_downtime_as_info_only_without_a_window() -> None:
+    topic = ["category downtime: 'nedetid' in body"]
+    got, why = blend_category("downtime", topic, False, _prediction("info", 0.9995), window_stated=False)
+    assert got == "info" and why[0].startswith("category info: model: info")
+    assert (
+        blend_category("downtime", topic, False, _prediction("info", 0.9995), window_stated=True)[0]
+        == "downtime"
+    )
+    assert (
+        blend_category("downtime", topic, False, _prediction("info", 0.998), window_stated=False)[0]
+        == "downtime"
+    )
+    assert (
+        blend_category("downtime", topic, False, _prediction("api_change", 1.0), window_stated=False)[0]
+        == "downtime"
+    )
+    state = ["category downtime: 'er utilgjengelig' in body"]
+    assert (
+        blend_category("downtime", state, False, _prediction("info", 1.0), window_stated=False)[0]
+        == "downtime"
+    )
+    titled = ["category downtime: 'Nedetid' in title"]
+    assert (
+        blend_category("downtime", titled, False, _prediction("info", 1.0), window_stated=False)[0]
+        == "downtime"
+    )
+
+
+def test_an_info_notice_that_names_planned_downtime_as_a_topic_is_info() -> None:
+    notice = Notice(
+        "test", "n3", "Ny segmentansvarlig for kommunene",
+        "Fra 1. mars sender dere spørsmål om tilgang og avtaler til den nye adressen på skatteetaten.no.\n\n"
+        "Driftsvarsler og varsler om planlagt nedetid publiseres som før her på siden.",
+        "", datetime(2025, 2, 3, 9, tzinfo=OSLO),
+    )  # fmt: skip
+    assert classify(notice, use_model=False).category == "downtime"
+    answer = classify(notice)
+    assert answer.category == "info", answer.reasons

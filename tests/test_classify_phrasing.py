@@ -852,6 +852,45 @@ CASES = [
         None,
         None,
     ),
+    # Status lines with a middle dot ("Løyst · 09.09.2025 15:48") are update headers too.
+    (
+        "Forseinka svar frå Inntekt API",
+        "Berørte tenester: Inntekt API (produksjon)\n\nLøyst · 03.03.2026 15:10\nAlle svara kjem no innan "
+        "normal tid.\n\nIdentifisert · 03.03.2026 10:02\nInntekt API svarar seint. Vi aukar kapasiteten.",
+        "2026-03-03",
+        "resolved",
+        None,
+        ["inntekt"],
+        "prod",
+        None,
+        None,
+    ),
+    # "Vi regner med å være ferdig" expects the end of a downtime still to come.
+    (
+        "Driftsvarsel 14.03.2023",
+        "Torsdag 16. mars mellom kl 18:00 og 20:00 vil Inntekt API være utilgjengelig på grunn av "
+        "oppgradering. Vi regner med å være ferdig rundt kl 20.",
+        "2023-03-14",
+        "downtime",
+        True,
+        ["inntekt"],
+        "unspecified",
+        "2023-03-16T18:00",
+        "2023-03-16T20:00",
+    ),
+    # "Overvåkes" with "framleis" and a fault in the same update stays an error.
+    (
+        "Tidsavbrudd i Summert skattegrunnlag API",
+        "Overvåkes – 04.03.2026 14:30\nVi har økt kapasiteten, men ser fortsatt at noen kall blir avbrutt "
+        "etter 30 sekunder.\n\nIdentifisert – 04.03.2026 11:55\nHøy last gir lange svartider.",
+        "2026-03-04",
+        "error",
+        None,
+        ["summertskattegrunnlag"],
+        "unspecified",
+        None,
+        None,
+    ),
 ]
 
 

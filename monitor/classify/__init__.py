@@ -22,7 +22,7 @@ from monitor.classify.category import decide, planned
 from monitor.classify.doubt import api_candidates, environment_unsure, incident_alternative
 from monitor.classify.environment import find_environment
 from monitor.classify.learned import NaiveBayes, features
-from monitor.classify.text import prepare
+from monitor.classify.text import Prepared, prepare
 from monitor.classify.vocab import Vocabulary
 from monitor.classify.window import find_chain_window
 from monitor.errors import UserError
@@ -96,6 +96,11 @@ def _starts_later(window: Window | None, notice: Notice) -> bool:
     return start.date() > local.date()
 
 
+def _window_stated(notice: Notice, prepared: Prepared, words: Vocabulary, reference: date) -> bool:
+    """Whether a downtime reading has a window: from the source, or stated in the text."""
+    return notice.window is not None or find_chain_window(prepared, words, reference)[0] is not None
+
+
 def classify(
     notice: Notice,
     vocabulary: Vocabulary | None = None,
@@ -120,7 +125,10 @@ def classify(
     if model is not None:
         prediction = model.predict(features(notice.title or "", notice.text or ""))
         weak = any("safety net" in reason for reason in reasons)
-        category, reasons = blend_category(category, reasons, weak, prediction, model_threshold)
+        stated = category != "downtime" or _window_stated(notice, prepared, words, reference)
+        category, reasons = blend_category(
+            category, reasons, weak, prediction, model_threshold, window_stated=stated
+        )
     is_planned: bool | None = None
     window: Window | None = None
     if category == "downtime":

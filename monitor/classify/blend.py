@@ -15,7 +15,9 @@ its probability is at least `threshold` from at least MIN_FEATURES known feature
 - an info or API-change reading never becomes downtime where the notice says there is none
   ("Vi forventer ingen nedetid");
 - a downtime never changes: an unavailability word decides under the GUIDE's precedence; a sure
-  error or downtime never becomes info or an API change (a missed outage costs most).
+  error or downtime never becomes info or an API change (a missed outage costs most). The one
+  exception: a downtime read only from words for the topic ("varsler om planlagt nedetid kommer som
+  før her") in the body, with no window stated, may become info at SLIGHT_THRESHOLD.
 These limits were chosen from bench/model_cv.py's leave-one-batch-out overrides (see FIRST_SIGHT.md).
 """
 
@@ -42,6 +44,7 @@ _TERM = re.compile(r"'([^']*)' in (title|body)")
 # Only a word for faults in general ("feil", "driftsproblemer", "feilretting") is slight; a state
 # ("viser ikke innrapporterte inntekter", "er nede") is a report and never is.
 _TOPIC_WORD = re.compile(r"^[\wæøå-]*(?:feil|problem|forstyrr)[\wæøå-]*$", re.IGNORECASE)
+_DOWNTIME_NOUN = re.compile(r"^[\wæøå-]*(?:nedetid|vedlikeh[oa]ld)[\wæøå-]*$", re.IGNORECASE)
 _OUTAGES = ("error", "downtime")
 _QUIET = ("info", "api_change")
 
@@ -61,23 +64,28 @@ def structural(reasons: list[str]) -> bool:
     return any(reason.startswith("category ") and "status '" in reason for reason in reasons)
 
 
-def slight(reasons: list[str], category: Category) -> bool:
-    """Whether the rules' `category` rests on at most SLIGHT_TERMS terms, all in the body."""
+def slight(reasons: list[str], category: Category, words: re.Pattern[str] = _TOPIC_WORD) -> bool:
+    """Whether the rules' `category` rests on at most SLIGHT_TERMS `words` for the topic, all in the body."""
     for reason in reasons:
         if reason.startswith(f"category {category}: "):
             terms = _TERM.findall(reason)
             distinct = {term.casefold() for term, _ in terms}
             in_body = all(where == "body" for _, where in terms)
-            nouns = all(_TOPIC_WORD.match(term) for term, _ in terms)
+            nouns = all(words.match(term) for term, _ in terms)
             return bool(terms) and in_body and nouns and len(distinct) <= SLIGHT_TERMS
     return False
 
 
-def _may_overrule(rules: Category, prediction: Prediction, rules_unsure: bool, reasons: list[str]) -> bool:
+def _may_overrule(
+    rules: Category, prediction: Prediction, rules_unsure: bool, reasons: list[str], window_stated: bool
+) -> bool:
     if prediction.category == "downtime" and any(NO_DOWNTIME_SAID in reason for reason in reasons):
         return False
     if rules in _QUIET or rules_unsure:
         return True
+    if rules == "downtime":
+        sure = prediction.probability >= SLIGHT_THRESHOLD and not window_stated
+        return sure and prediction.category == "info" and slight(reasons, rules, _DOWNTIME_NOUN)
     if rules != "error":
         return False
     if prediction.category == "resolved":
@@ -91,6 +99,8 @@ def blend_category(
     category_unsure: bool,
     prediction: Prediction,
     threshold: float = THRESHOLD,
+    *,
+    window_stated: bool = True,
 ) -> tuple[Category, list[str]]:
     """The category after the model has had its say, with the reasons (the model's always shown)."""
     said = prediction.describe()
@@ -100,6 +110,6 @@ def blend_category(
         return category, [*reasons, f"{said}: not confident enough to overrule the rules"]
     if structural(reasons):
         return category, [*reasons, f"{said}: the status-page status decides"]
-    if not _may_overrule(category, prediction, category_unsure, reasons):
+    if not _may_overrule(category, prediction, category_unsure, reasons, window_stated):
         return category, [*reasons, f"{said}: the rules' {category} stands (strong evidence)"]
     return prediction.category, [f"category {prediction.category}: {said} overrules the rules", *reasons]

@@ -49,6 +49,7 @@ _NOT_CARRIED_OUT = re.compile(
     re.IGNORECASE,
 )
 _REMINDER = re.compile(r"påmin", re.IGNORECASE)
+_STILL_WORD = re.compile(r"\b(?:framleis|fremdeles|fortsatt|enno|ennå)\b", re.IGNORECASE)
 # Under "Overvåkes": "svartidene er framleis over det normale" — the fault is not gone.
 _STILL = re.compile(
     r"\b(?:framleis|fremdeles|fortsatt|fortsett|enno|ennå|still)\s+(?:\w+\s+){0,3}?"
@@ -249,6 +250,10 @@ def decide(
     if chain.stage == "monitoring":
         update = latest_update(prepared, chain)
         lasting = _STILL.search(update.body)
+        if lasting is None and _STILL_WORD.search(update.body):
+            # "ser framleis at ein del kall ... blir avbrotne": still, and a fault in the same update.
+            found = error_hits(update, vocabulary) + downtime_hits(update, vocabulary)
+            lasting = _STILL_WORD.search(update.body) if found else None
         if lasting is not None:
             said = f"the update says it is not over ('{lasting.group(0)}')"
             return "error", [f"category error: status '{chain.label}' and {said}"]
