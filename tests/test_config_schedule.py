@@ -103,21 +103,32 @@ def test_check_rules_schedule_problems_name_line_path_and_fix(tmp_path: Path) ->
 
 
 def test_parse_channels_a_refused_channel_is_still_a_fallback_and_a_name(tmp_path: Path) -> None:
-    # The first channel is refused for its digest alone: the second may fall back to it without
+    # The first channel is refused (an inline webhook): the second may fall back to it without
     # being told there is no such channel, the third repeats its name, and the fourth's unknown
     # fallback is reported at its own index with every name written.
     path = _write(
         tmp_path,
         """\
-        - {name: epost, kind: email, to: drift@oslo.kommune.no, digest: weekly}
-        - {name: slack, kind: slack_webhook, webhook: "env:S", fallback: epost}
-        - {name: epost, kind: email, to: vakt@oslo.kommune.no}
+        - {name: slack, kind: slack_webhook, webhook: hooks}
+        - {name: epost, kind: email, to: drift@oslo.kommune.no, fallback: slack}
+        - {name: slack, kind: teams, webhook: "env:T"}
         - {name: teams, kind: teams, webhook: "env:T", fallback: sms}
         """,
     )
-    assert check_rules(path, environ={}) == [
-        f"{path}:8: {WHERE}[0].digest: 'weekly' is not a digest time (write \"daily 07:30\")",
-        f"{path}:10: {WHERE}[2].name: channel 'epost' is named twice (first at line 8) "
+    problems = check_rules(path, environ={})
+    assert problems[0].startswith(f"{path}:8: {WHERE}[0].webhook: an inline webhook URL: ")
+    assert problems[1:] == [
+        f"{path}:10: {WHERE}[2].name: channel 'slack' is named twice (first at line 8) "
         "(give each channel of a kommune its own name)",
-        f"{path}:11: {WHERE}[3].fallback: no channel named 'sms' here (channels: epost, slack)",
+        f"{path}:11: {WHERE}[3].fallback: no channel named 'sms' here (channels: slack, epost)",
+    ]
+
+
+def test_parse_channel_with_a_schedule_problem_still_counts_in_the_other_checks(tmp_path: Path) -> None:
+    path = _write(tmp_path, "- {name: epost, kind: email, to: drift@oslo.kommune.no, digest: weekly}\n")
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 2)[2], encoding="utf-8")  # no SMTP
+    assert check_rules(path, environ={}) == [
+        f"{path}:1: settings.smtp: email channels need an SMTP server "
+        "(add settings.smtp with host and sender)",
+        f"{path}:6: {WHERE}[0].digest: 'weekly' is not a digest time (write \"daily 07:30\")",
     ]

@@ -495,6 +495,12 @@ def test_vocabulary_bad_term_after_a_non_text_item_names_its_own_line(tmp_path: 
     assert len(problems) == 2
 
 
+def test_vocabulary_unknown_group_is_reported_at_its_name_not_its_terms(tmp_path: Path) -> None:
+    path = _write(tmp_path, ADMIN_ONLY + "vocabulary:\n  eror_terms:\n    - brann\n")
+    (problem,) = check_rules(path, environ={})
+    assert problem.startswith(f"{path}:6: vocabulary.eror_terms: unknown group 'eror_terms' (known groups:")
+
+
 @pytest.mark.parametrize(("security", "port"), [("none", 25), ("ssl", 465), ("starttls", 587)])
 def test_smtp_port_defaults_to_the_security_s_port(tmp_path: Path, security: str, port: int) -> None:
     smtp = f"  smtp: {{host: 127.0.0.1, security: {security}, sender: driftsvarsel@localhost}}\n"

@@ -176,7 +176,7 @@ def parse_channel(checker: Checker, node: Node, path: str, prefix: str = "ADMIN"
     if "to" in entries and kind == "email":
         to = _addresses(checker, entries["to"][1], join(path, "to")) or ()
     ok = ok and (secret is not None or kind == "email") and (kind != "slack_bot" or target is not None)
-    if name is None or not ok or (kind == "email" and not to) or schedule is None:
+    if name is None or not ok or (kind == "email" and not to):
         return None
     return ChannelConfig(
         name=name,
