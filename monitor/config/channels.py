@@ -249,12 +249,7 @@ def secret_reference(checker: Checker, node: Node, path: str, what: str, suggest
             "env:NAME with letters, digits and '_', or cred:NAME naming a systemd credential",
         )
         return None
-    if value.startswith(("https://", "http://")):
-        found = f"an inline {what}"
-    elif SLACK_TOKEN.match(value):
-        found = "an inline Slack token"
-    else:
-        found = f"an inline {what}"
+    found = "an inline Slack token" if SLACK_TOKEN.match(value) else f"an inline {what}"
     checker.problem(
         node,
         path,

@@ -1,6 +1,6 @@
-"""A channel's quiet_hours, digest, urgent_categories and remind_after in rules.yaml: read into its
-DeliverySchedule, or refused with line, path and fix; a refused channel does not make its siblings
-report problems they do not have."""
+"""Channels in rules.yaml: a channel read whole; its quiet_hours, digest, urgent_categories and
+remind_after read into its DeliverySchedule or refused with line, path and fix; fallbacks checked;
+a refused channel or kommune does not hide or invent problems of its siblings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import time
 from pathlib import Path
 
 from monitor.config.load import check_rules, load_rules
-from monitor.config.types import URGENT_CATEGORIES, DeliverySchedule
+from monitor.config.types import URGENT_CATEGORIES, ChannelConfig, DeliverySchedule
 
 HEAD = """\
 settings:
@@ -131,4 +131,92 @@ def test_parse_channel_with_a_schedule_problem_still_counts_in_the_other_checks(
         f"{path}:1: settings.smtp: email channels need an SMTP server "
         "(add settings.smtp with host and sender)",
         f"{path}:6: {WHERE}[0].digest: 'weekly' is not a digest time (write \"daily 07:30\")",
+    ]
+
+
+def test_parse_channel_reads_a_webhook_channel_whole(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """\
+        - name: slack
+          kind: slack_webhook
+          webhook: env:OSLO_SLACK
+          categories: [downtime, error]
+          environments: [prod]
+          fallback: epost
+        - {name: epost, kind: email, to: drift@oslo.kommune.no}
+        """,
+    )
+    slack, _ = load_rules(path, environ={}).kommuner[0].channels
+    assert slack == ChannelConfig(
+        name="slack",
+        kind="slack_webhook",
+        secret="env:OSLO_SLACK",
+        target=None,
+        to=(),
+        categories=frozenset({"downtime", "error"}),
+        environments=frozenset({"prod"}),
+        fallback="epost",
+        line=8,
+        schedule=DeliverySchedule(),
+    )
+
+
+def test_check_fallbacks_reports_circles_itself_and_unknown_names(tmp_path: Path) -> None:
+    # a's chain a → b → c → b never ends although a is not in the circle.
+    path = _write(
+        tmp_path,
+        """\
+        - {name: a, kind: email, to: [a@oslo.kommune.no], fallback: b}
+        - {name: b, kind: email, to: [b@oslo.kommune.no], fallback: c}
+        - {name: c, kind: email, to: [c@oslo.kommune.no], fallback: b}
+        - {name: d, kind: email, to: [d@oslo.kommune.no], fallback: d}
+        """,
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "  - kommunenummer: '4601'\n    rettighetspakker: [kommuneForeldrebetaling]\n"
+        + "    channels: [{name: a, kind: teams, webhook: 'env:T', fallback: sms}]\n",
+        encoding="utf-8",
+    )
+    circle = "the fallbacks go round in a circle (end the chain)"
+    assert check_rules(path, environ={}) == [
+        f"{path}:8: {WHERE}[0].fallback: {circle}",
+        f"{path}:9: {WHERE}[1].fallback: {circle}",
+        f"{path}:10: {WHERE}[2].fallback: {circle}",
+        f"{path}:11: {WHERE}[3].fallback: a channel cannot be its own fallback (name another channel)",
+        f"{path}:14: kommuner[1].channels[0].fallback: no channel named 'sms' here (channels: none)",
+    ]
+
+
+def test_parse_kommuner_a_refused_kommune_still_counts_as_listed(tmp_path: Path) -> None:
+    path = _write(tmp_path, "- {name: bot, kind: slack_bot, token: 'env:X'}\n")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "  - kommunenummer: '0301'\n    rettighetspakker: [kommuneForeldrebetaling]\n"
+        + "    channels: [{name: epost, kind: email, to: [drift@oslo.kommune.no]}]\n",
+        encoding="utf-8",
+    )
+    assert check_rules(path, environ={}) == [
+        f"{path}:8: {WHERE}[0]: a slack_bot channel needs 'channel'",
+        f"{path}:9: kommuner[1].kommunenummer: 0301 is listed twice (first at line 4) "
+        "(merge the two entries)",
+    ]
+
+
+def test_secret_reference_suggests_a_variable_named_after_kommune_and_channel(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "kommuner:\n  - kommunenummer: '1508'\n    navn: Ålesund\n    apis: [inntekt]\n    channels:\n"
+        "      - {name: drift, kind: teams, webhook: 'https://example.webhook.office.com/x'}\n"
+        "      - {name: vakt, kind: slack_bot, channel: C1, token: xoxb-123456789012-abcdefghijkl}\n",
+        encoding="utf-8",
+    )
+    assert check_rules(path, environ={}) == [
+        f"{path}:6: kommuner[0].channels[0].webhook: an inline webhook URL: secrets must not be written in "
+        "rules.yaml (move it to an environment variable and write env:AALESUND_DRIFT_WEBHOOK, or to a "
+        "systemd credential and write cred:aalesund-drift-webhook)",
+        f"{path}:7: kommuner[0].channels[1].token: an inline Slack token: secrets must not be written in "
+        "rules.yaml (move it to an environment variable and write env:AALESUND_VAKT_TOKEN, or to a "
+        "systemd credential and write cred:aalesund-vakt-token)",
     ]
