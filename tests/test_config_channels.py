@@ -209,7 +209,8 @@ def test_secret_reference_suggests_a_variable_named_after_kommune_and_channel(tm
     path.write_text(
         "kommuner:\n  - kommunenummer: '1508'\n    navn: Ålesund\n    apis: [inntekt]\n    channels:\n"
         "      - {name: drift, kind: teams, webhook: 'https://example.webhook.office.com/x'}\n"
-        "      - {name: vakt, kind: slack_bot, channel: C1, token: xoxb-123456789012-abcdefghijkl}\n",
+        "      - {name: vakt, kind: slack_bot, channel: C1, token: xoxb-123456789012-abcdefghijkl}\n"
+        "      - {name: hook, kind: slack_webhook, webhook: xoxb-123456789012-abcdefghijkl}\n",
         encoding="utf-8",
     )
     assert check_rules(path, environ={}) == [
@@ -219,4 +220,7 @@ def test_secret_reference_suggests_a_variable_named_after_kommune_and_channel(tm
         f"{path}:7: kommuner[0].channels[1].token: an inline Slack token: secrets must not be written in "
         "rules.yaml (move it to an environment variable and write env:AALESUND_VAKT_TOKEN, or to a "
         "systemd credential and write cred:aalesund-vakt-token)",
+        f"{path}:8: kommuner[0].channels[2].webhook: an inline Slack token: secrets must not be written in "
+        "rules.yaml (move it to an environment variable and write env:AALESUND_HOOK_WEBHOOK, or to a "
+        "systemd credential and write cred:aalesund-hook-webhook)",
     ]

@@ -569,3 +569,5 @@ def test_kommune_malform_is_nb_or_nn(tmp_path: Path, written: str | None, malfor
     rules = load_rules(_write(tmp_path, text), environ={})
     assert rules.kommuner[0].malform == malform
     assert rules.language_of("0301") == malform
+    assert rules.kommuner[0].line == 6
+    assert rules.admin_malform == "nb"  # the admin route has no målform written
