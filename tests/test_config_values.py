@@ -571,3 +571,7 @@ def test_kommune_malform_is_nb_or_nn(tmp_path: Path, written: str | None, malfor
     assert rules.language_of("0301") == malform
     assert rules.kommuner[0].line == 6
     assert rules.admin_malform == "nb"  # the admin route has no målform written
+    admin = text.replace("admin:\n  - {", "admin:\n  channels:\n    - {")
+    assert load_rules(_write(tmp_path, admin), environ={}).admin_malform == "nb"
+    admin_nn = admin.replace("admin:\n", "admin:\n  målform: nn\n")
+    assert load_rules(_write(tmp_path, admin_nn), environ={}).language_of("admin") == "nn"
