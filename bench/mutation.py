@@ -206,8 +206,10 @@ def update_cache(
     cache = load_cache()
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     for module in modules:
-        run = {name: code for name, code in codes.items() if module_of(name) == module and code is not None}
-        cache[module] = {"run": today, "how": how_chosen(module, sizes, seed), "codes": run}
+        every = [name for name in codes if module_of(name) == module]
+        run = {name: codes[name] for name in every if codes[name] is not None}
+        how = "all" if len(run) == len(every) else how_chosen(module, sizes, seed)  # a small module
+        cache[module] = {"run": today, "how": how, "codes": run}
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
     return cache
 
