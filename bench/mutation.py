@@ -3,11 +3,14 @@
     python bench/mutation.py --write          # the sampled run (SAMPLES below), table into RESULTS.md
     python bench/mutation.py --all            # every mutant (hours on 2 shared cores: config is big)
     python bench/mutation.py --only 'monitor/config/*'   # just those modules again, same sample
+    python bench/mutation.py --only 'monitor/config/*' --only 'monitor/deliver/*'   # several globs
     python bench/mutation.py --report-only    # the table of the last runs (.mutation-results.json)
 
 Which modules are mutated and which test files run is `[tool.mutmut]` in pyproject.toml; mutmut
 runs, for each mutant, only the tests that cover the mutated function. The run is niced and works in
 ./mutants/ (a copy of the tree; never committed). Not part of CI's default run: it is slow.
+--write rewrites the table in bench/RESULTS.md; a module with no result in .mutation-results.json
+(not run from this checkout) keeps the row already in the table, with the date it was measured.
 Survivors are written to mutants/survivors.diff for review; each one left over is listed in
 bench/RESULTS.md with why it is harmless.
 """
@@ -23,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,24 +124,47 @@ def how_chosen(module: str, sizes: dict[str, int], seed: int) -> str:
     return "all" if size is None else f"sample of {size} (seed {seed})"
 
 
-def markdown(table: dict[str, Score], runs: dict[str, dict[str, object]]) -> str:
-    """The RESULTS.md block: one row per module with its score, when it was run and how."""
-    total = Score(sum(score.killed for score in table.values()))
-    total.survived = [name for score in table.values() for name in score.survived]
-    lines = [
-        "| module | mutants | killed | survived | score | run | mutants chosen |",
-        "|---|---:|---:|---:|---:|---|---|",
-    ]
+def markdown(table: dict[str, Score], runs: dict[str, dict[str, object]], kept: Sequence[str] = ()) -> str:
+    """The RESULTS.md block: one row per module with its score, when it was run and how; `kept`
+    rows (earlier runs, see `kept_rows`) are merged in by module name and counted in the total."""
+    rows: dict[str, str] = {}
+    counts: dict[str, tuple[int, int]] = {}  # module → (mutants, killed)
     for module, score in table.items():
         runs_of = runs[module]
-        lines.append(
+        rows[module] = (
             f"| `{module}` | {score.mutants} | {score.killed} | {len(score.survived)} "
             f"| {score.percent:.1f} % | {runs_of['run']} | {runs_of['how']} |"
         )
-    lines.append(
-        f"| **all** | {total.mutants} | {total.killed} | {len(total.survived)} | {total.percent:.1f} % | | |"
-    )
+        counts[module] = (score.mutants, score.killed)
+    for row in kept:
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        module = cells[0].strip("`")
+        rows[module] = row
+        counts[module] = (int(cells[1]), int(cells[2]))
+    mutants = sum(count[0] for count in counts.values())
+    killed = sum(count[1] for count in counts.values())
+    percent = 100.0 * killed / mutants if mutants else 0.0
+    lines = [
+        "| module | mutants | killed | survived | score | run | mutants chosen |",
+        "|---|---:|---:|---:|---:|---|---|",
+        *(rows[module] for module in sorted(rows)),
+        f"| **all** | {mutants} | {killed} | {mutants - killed} | {percent:.1f} % | | |",
+    ]
     return "\n".join(lines)
+
+
+def kept_rows(text: str, fresh: set[str]) -> list[str]:
+    """The module rows of the table in `text` whose module is not in `fresh`: results of earlier
+    runs (their own date in the "run" column) that this checkout's cache does not hold."""
+    if BEGIN not in text or END not in text:
+        return []
+    table = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    rows = []
+    for line in table.splitlines():
+        found = re.match(r"\| `([^`]+)` \|", line)
+        if found and found.group(1) not in fresh:
+            rows.append(line)
+    return rows
 
 
 def write_results(block: str) -> None:
@@ -179,8 +206,10 @@ def update_cache(
     cache = load_cache()
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     for module in modules:
-        run = {name: code for name, code in codes.items() if module_of(name) == module and code is not None}
-        cache[module] = {"run": today, "how": how_chosen(module, sizes, seed), "codes": run}
+        every = [name for name in codes if module_of(name) == module]
+        run = {name: codes[name] for name in every if codes[name] is not None}
+        how = "all" if len(run) == len(every) else how_chosen(module, sizes, seed)  # a small module
+        cache[module] = {"run": today, "how": how, "codes": run}
     CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
     return cache
 
@@ -196,7 +225,12 @@ def run(options: argparse.Namespace) -> set[str]:
         check=False,
     )
     every = exit_codes()
-    chosen = {name: code for name, code in every.items() if fnmatch.fnmatch(module_of(name), options.only)}
+    globs = options.only or ["*"]
+    chosen = {
+        name: code
+        for name, code in every.items()
+        if any(fnmatch.fnmatch(module_of(name), glob) for glob in globs)
+    }
     names = list(chosen) if options.all else sample(chosen, SAMPLES, options.seed)
     if names:
         mutmut("run", *children, *names)
@@ -205,7 +239,12 @@ def run(options: argparse.Namespace) -> set[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--only", default="*", metavar="GLOB", help="modules to run, e.g. 'monitor/config/*'")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="GLOB",
+        help="modules to run, e.g. 'monitor/config/*' (repeat for several; default every module)",
+    )
     parser.add_argument("--all", action="store_true", help="every mutant, no sampling (hours)")
     parser.add_argument("--seed", type=int, default=18, help="the sample's seed (default 18)")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="parallel test runs")
@@ -225,7 +264,10 @@ def main() -> int:
     for module, entry in sorted(cache.items()):
         codes: dict[str, int | None] = entry["codes"]  # type: ignore[assignment]
         table[module] = scores(codes).get(module, Score())
-    block = markdown(table, {module: entry for module, entry in cache.items()})
+    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    block = markdown(
+        table, {module: entry for module, entry in cache.items()}, kept_rows(existing, set(table))
+    )
     print(block)
     print(f"\nsurvivors: {write_survivors(table)}")
     if options.write:

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import trustme
 
 from monitor.config.load import check_rules, default_rules_path, load_rules, summarize
 from monitor.config.types import MaskinportenSettings, ProbeSettings
@@ -294,7 +295,7 @@ def test_rules_problems_in_channels_rettighetspakker_and_sources(tmp_path: Path)
         f"(known: {known}; for others list the APIs under apis)",
         f"{path}:9: kommuner[0].channels: no channels "
         "(add at least one channel (email, slack_webhook, slack_bot, teams))",
-        f"{path}:14: kommuner[1].channels[0].fallback: no channel named 'sms' here (channels: none)",
+        f"{path}:14: kommuner[1].channels[0].fallback: no channel named 'sms' here (channels: slack)",
         f"{path}:15: kommuner[1].channels[1].name: channel 'epost' is named twice (first at line 14) "
         "(give each channel of a kommune its own name)",
         f"{path}:16: kommuner[1].channels[2]: missing required key 'name'",
@@ -483,3 +484,94 @@ def test_source_jitter_is_checked_against_the_default_when_the_interval_is_wrong
         f"{path}:4: sources[0].interval_seconds: expected a whole number, found 'fort'",
         f"{path}:5: sources[0].jitter_seconds: 700 is too large (at most 599)",
     ]
+
+
+def test_vocabulary_bad_term_after_a_non_text_item_names_its_own_line(tmp_path: Path) -> None:
+    text = ADMIN_ONLY + "vocabulary:\n  downtime_terms:\n    - [stans]\n    - driftsstans\n    - 're:('\n"
+    path = _write(tmp_path, text)
+    problems = check_rules(path, environ={})
+    assert problems[0] == f"{path}:7: vocabulary.downtime_terms[0]: expected a text value, found a list"
+    assert problems[1].startswith(f"{path}:9: vocabulary.downtime_terms[2]: bad term 're:(': missing )")
+    assert len(problems) == 2
+
+
+def test_vocabulary_unknown_group_is_reported_at_its_name_not_its_terms(tmp_path: Path) -> None:
+    path = _write(tmp_path, ADMIN_ONLY + "vocabulary:\n  eror_terms:\n    - brann\n")
+    (problem,) = check_rules(path, environ={})
+    assert problem.startswith(f"{path}:6: vocabulary.eror_terms: unknown group 'eror_terms' (known groups:")
+
+
+@pytest.mark.parametrize(("security", "port"), [("none", 25), ("ssl", 465), ("starttls", 587)])
+def test_smtp_port_defaults_to_the_security_s_port(tmp_path: Path, security: str, port: int) -> None:
+    smtp = f"  smtp: {{host: 127.0.0.1, security: {security}, sender: driftsvarsel@localhost}}\n"
+    text = "settings:\n" + smtp + ADMIN_ONLY.split("\n", 2)[2]
+    smtp_config = load_rules(_write(tmp_path, text), environ={}).settings.smtp
+    assert (smtp_config.security, smtp_config.port) == (security, port)
+
+
+def test_smtp_ca_file_is_read_relative_to_the_rules_file(tmp_path: Path) -> None:
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "intern-ca.pem"))
+    text = ADMIN_ONLY.replace(
+        "sender: driftsvarsel@localhost}", "sender: driftsvarsel@localhost,\n    ca_file: intern-ca.pem}"
+    )
+    path = _write(tmp_path, text)
+    assert load_rules(path, environ={}).settings.smtp.ca_file == str(tmp_path / "intern-ca.pem")
+    (tmp_path / "intern-ca.pem").write_text("ikke et sertifikat\n", encoding="utf-8")
+    (problem,) = check_rules(path, environ={})
+    assert problem.startswith(
+        f"{path}:3: settings.smtp.ca_file: {tmp_path}/intern-ca.pem cannot be read as CA certificates ("
+    )
+    assert problem.endswith("(give a PEM file of CA certificates)")
+
+
+def test_trusted_hosts_are_lower_case_domains_without_the_final_dot(tmp_path: Path) -> None:
+    rules = load_rules(_setting(tmp_path, "trusted_hosts: [Example.NO., sub.example.com]"), environ={})
+    assert rules.settings.trusted_hosts == ("example.no", "sub.example.com")
+    single = load_rules(_setting(tmp_path, "trusted_hosts: altinn.no"), environ={})
+    assert single.settings.trusted_hosts == ("altinn.no",)
+    path = _setting(tmp_path, "trusted_hosts: [example.no, 'ikke et navn', [x]]")
+    assert check_rules(path, environ={}) == [
+        f"{path}:2: settings.trusted_hosts[1]: 'ikke et navn' is not a domain name (write e.g. example.no)",
+        f"{path}:2: settings.trusted_hosts[2]: expected a text value, found a list",
+    ]
+
+
+def test_components_section_shape_problems_name_the_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, ADMIN_ONLY + "components: [Folkeregister]\n")
+    assert check_rules(path, environ={}) == [
+        f"{path}:5: components: expected a mapping (key: value lines), found a list"
+    ]
+    text = ADMIN_ONLY + 'components:\n  Folkeregister: {api: inntekt}\n  Alle: "*"\n  Ingen: []\n'
+    path = _write(tmp_path, text)
+    assert check_rules(path, environ={}) == [
+        f"{path}:6: components.Folkeregister: expected a list, found a mapping "
+        "(write '- item' lines or [a, b])"
+    ]
+    valid = _write(tmp_path, text.replace("{api: inntekt}", "[inntekt, '*']").replace("  Alle", "  Alt"))
+    assert check_rules(valid, environ={}) == [
+        f'{valid}:6: components.Folkeregister: "*" already means every API (write ["*"] alone)'
+    ]
+    fixed = _write(tmp_path, text.replace("{api: inntekt}", "[Inntekt]"))
+    assert load_rules(fixed, environ={}).components == {
+        "Folkeregister": ("inntekt",),
+        "Alle": ("*",),
+        "Ingen": (),
+    }
+
+
+@pytest.mark.parametrize(("written", "malform"), [("nb", "nb"), ("nn", "nn"), (None, "nb")])
+def test_kommune_malform_is_nb_or_nn(tmp_path: Path, written: str | None, malform: str) -> None:
+    line = "" if written is None else f", målform: {written}"
+    text = ADMIN_ONLY + (
+        "kommuner:\n  - {kommunenummer: '0301', rettighetspakker: [kommuneForeldrebetaling]" + line + ",\n"
+        "     channels: [{name: a, kind: email, to: [a@example.no]}]}\n"
+    )
+    rules = load_rules(_write(tmp_path, text), environ={})
+    assert rules.kommuner[0].malform == malform
+    assert rules.language_of("0301") == malform
+    assert rules.kommuner[0].line == 6
+    assert rules.admin_malform == "nb"  # the admin route has no målform written
+    admin = text.replace("admin:\n  - {", "admin:\n  channels:\n    - {")
+    assert load_rules(_write(tmp_path, admin), environ={}).admin_malform == "nb"
+    admin_nn = admin.replace("admin:\n", "admin:\n  målform: nn\n")
+    assert load_rules(_write(tmp_path, admin_nn), environ={}).language_of("admin") == "nn"

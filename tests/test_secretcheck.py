@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from monitor.cli.rules import check_report
 from monitor.config.load import load_rules
 from monitor.config.secretcheck import locate_secret, secret_uses, unresolved_secrets
@@ -207,3 +209,37 @@ def test_daemon_health_and_admin_text_name_channels_and_count_the_rest(tmp_path:
     assert f"- cred:smtp-password ({path}:5, settings.smtp.password)" in body
     assert "  kanalen «epost» for Oslo (0301): varsler har ingen reservekanal\n" in body
     assert body.count("har ingen reservekanal") == 5 and "  og 2 kanaler til" in body
+
+
+def test_secret_uses_of_a_file_gone_since_loading_point_at_the_channel_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    rules = load_rules(path, environ={})
+    path.unlink()  # replaced or removed while the daemon runs: the lines come from the loaded rules
+    uses = secret_uses(rules)
+    assert [(use.line, use.path, use.ref) for use in uses] == [
+        (1, "settings.smtp.password", "cred:smtp-password"),
+        (11, "kommuner[0].channels[0].webhook", "env:OSLO_SLACK_WEBHOOK"),
+        (17, "admin.channels[0].webhook", "cred:admin-teams-webhook"),
+    ]
+
+
+def test_locate_secret_reads_the_process_environment_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRIFTSVARSEL_TEST_WEBHOOK", "https://hooks.example/x")
+    monkeypatch.delenv("DRIFTSVARSEL_TEST_MISSING", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    locate_secret("env:DRIFTSVARSEL_TEST_WEBHOOK", credstores=(), environment_files=())
+    with pytest.raises(SecretError, match="^env:DRIFTSVARSEL_TEST_MISSING: the environment variable "):
+        locate_secret("env:DRIFTSVARSEL_TEST_MISSING", credstores=(), environment_files=())
+
+
+def test_locate_secret_environment_file_that_is_not_text_is_named(tmp_path: Path) -> None:
+    environment = tmp_path / "environment"
+    environment.write_bytes(b"OSLO_SLACK_WEBHOOK=\xff\xfe\n")
+    with pytest.raises(SecretError) as raised:
+        locate_secret("env:OSLO_SLACK_WEBHOOK", environ={}, environment_files=(environment,))
+    assert str(raised.value) == (
+        f"env:OSLO_SLACK_WEBHOOK: OSLO_SLACK_WEBHOOK is not set here and {environment} cannot be read "
+        "(UnicodeDecodeError; run as root or use --offline)"
+    )

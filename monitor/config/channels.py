@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import cast
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from monitor.config.parse import Checker, join
 from monitor.config.schedule import SCHEDULE_KEYS, parse_schedule
@@ -66,36 +66,63 @@ def parse_channels(
         )
         return None
     channels: dict[str, ChannelConfig] = {}
+    positions: dict[str, int] = {}  # channel name → its index in the file
+    refused: dict[str, int] = {}  # name → line of a channel refused for a problem already reported
+    written: list[str] = []  # every channel name, accepted or refused, in file order
     for index, item in enumerate(items):
         channel = parse_channel(checker, item, f"{path}[{index}]", prefix)
-        if channel is None:
+        name = channel.name if channel is not None else _written_name(item)
+        if name is None:
             continue
-        if channel.name in channels:
-            first = channels[channel.name].line
+        first = channels[name].line if name in channels else refused.get(name)
+        if first is not None:
             checker.problem(
                 item,
                 f"{path}[{index}].name",
-                f"channel '{channel.name}' is named twice (first at line {first})",
+                f"channel '{name}' is named twice (first at line {first})",
                 "give each channel of a kommune its own name",
             )
             continue
-        channels[channel.name] = channel
-    _check_fallbacks(checker, list(channels.values()), path)
+        written.append(name)
+        if channel is None:
+            refused[name] = item.start_mark.line + 1
+            continue
+        channels[name] = channel
+        positions[name] = index
+    _check_fallbacks(checker, channels, positions, written, set(refused), path)
     return tuple(channels.values()) if len(channels) == len(items) else None
 
 
-def _check_fallbacks(checker: Checker, channels: list[ChannelConfig], path: str) -> None:
-    by_name = {channel.name: channel for channel in channels}
-    for channel in channels:
-        if channel.fallback is None:
+def _written_name(node: Node) -> str | None:
+    """The `name:` written in a refused channel's mapping, as it is (None when there is none)."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "name" and isinstance(value, ScalarNode):
+            return str(value.value)
+    return None
+
+
+def _check_fallbacks(
+    checker: Checker,
+    by_name: dict[str, ChannelConfig],
+    positions: dict[str, int],
+    written: list[str],
+    refused: set[str],
+    path: str,
+) -> None:
+    """Each fallback names another channel, and no chain of fallbacks goes round in a circle. A
+    fallback to a channel refused for its own problem is not reported again as unknown."""
+    for channel in by_name.values():
+        if channel.fallback is None or channel.fallback in refused:
             continue
-        where = f"{path}[{channels.index(channel)}].fallback"
+        where = f"{path}[{positions[channel.name]}].fallback"
         if channel.fallback == channel.name:
             checker.problem(
                 channel.line, where, "a channel cannot be its own fallback", "name another channel"
             )
         elif channel.fallback not in by_name:
-            names = ", ".join(name for name in by_name if name != channel.name) or "none"
+            names = ", ".join(name for name in written if name != channel.name) or "none"
             checker.problem(
                 channel.line, where, f"no channel named '{channel.fallback}' here", f"channels: {names}"
             )
@@ -149,7 +176,7 @@ def parse_channel(checker: Checker, node: Node, path: str, prefix: str = "ADMIN"
     if "to" in entries and kind == "email":
         to = _addresses(checker, entries["to"][1], join(path, "to")) or ()
     ok = ok and (secret is not None or kind == "email") and (kind != "slack_bot" or target is not None)
-    if name is None or not ok or (kind == "email" and not to) or schedule is None:
+    if name is None or not ok or (kind == "email" and not to):
         return None
     return ChannelConfig(
         name=name,
@@ -222,12 +249,7 @@ def secret_reference(checker: Checker, node: Node, path: str, what: str, suggest
             "env:NAME with letters, digits and '_', or cred:NAME naming a systemd credential",
         )
         return None
-    if value.startswith(("https://", "http://")):
-        found = f"an inline {what}"
-    elif SLACK_TOKEN.match(value):
-        found = "an inline Slack token"
-    else:
-        found = f"an inline {what}"
+    found = "an inline Slack token" if SLACK_TOKEN.match(value) else f"an inline {what}"
     checker.problem(
         node,
         path,

@@ -36,19 +36,33 @@ def parse_kommuner(checker: Checker, node: Node, path: str = "kommuner") -> tupl
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         kommune = parse_kommune(checker, item, f"{path}[{index}]")
-        if kommune is None:
+        # A kommune refused for a problem of its own still counts as listed.
+        number = kommune.number if kommune is not None else _written_number(item)
+        if number is None:
             continue
-        if kommune.number in seen:
+        if number in seen:
             checker.problem(
                 item,
                 f"{path}[{index}].kommunenummer",
-                f"{kommune.number} is listed twice (first at line {seen[kommune.number]})",
+                f"{number} is listed twice (first at line {seen[number]})",
                 "merge the two entries",
             )
             continue
-        seen[kommune.number] = kommune.line
-        result.append(kommune)
+        seen[number] = item.start_mark.line + 1
+        if kommune is not None:
+            result.append(kommune)
     return tuple(result)
+
+
+def _written_number(node: Node) -> str | None:
+    """The kommunenummer written in a refused kommune's mapping, when it is a known one."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "kommunenummer" and isinstance(value, ScalarNode):
+            number = str(value.value)
+            return number if kommuner.kommune_name(number) is not None else None
+    return None
 
 
 def parse_kommune(checker: Checker, node: Node, path: str) -> KommuneConfig | None:

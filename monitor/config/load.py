@@ -184,10 +184,12 @@ def _vocabulary(checker: Checker, node: Node) -> dict[str, tuple[str, ...]]:
         return {}
     vocabulary: dict[str, tuple[str, ...]] = {}
     items: dict[str, list[Node]] = {}
+    kept: dict[str, list[int]] = {}  # group → the index in the file of each term passed on
     for group, (_, value) in entries.items():
         path = join("vocabulary", group)
         items[group] = checker.sequence(value, path, allow_scalar=True) or []
         terms = [checker.text(item, f"{path}[{index}]") for index, item in enumerate(items[group])]
+        kept[group] = [index for index, term in enumerate(terms) if term is not None]
         vocabulary[group] = tuple(term for term in terms if term is not None)
     try:
         from monitor.classify import validate_vocabulary
@@ -203,8 +205,11 @@ def _vocabulary(checker: Checker, node: Node) -> dict[str, tuple[str, ...]]:
         where: Node = node
         if group in entries:
             where = entries[group][0]
-            if index is not None and int(index) < len(items[group]):
-                where = items[group][int(index)]
+            if index is not None and int(index) < len(kept[group]):
+                # The classifier counts only the text terms; the file counts every item.
+                position = kept[group][int(index)]
+                where = items[group][position]
+                path = f"{path[: path.rindex('[')]}[{position}]"
         checker.problem(where, path, text)
     return vocabulary
 

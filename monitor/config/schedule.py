@@ -22,15 +22,13 @@ _QUIET = re.compile(rf"{_CLOCK}\s*-\s*{_CLOCK}")
 _DIGEST = re.compile(rf"daily\s+{_CLOCK}")
 
 
-def parse_schedule(
-    checker: Checker, entries: dict[str, tuple[Node, Node]], path: str
-) -> DeliverySchedule | None:
-    """The schedule (the default one when no key is given); None when a key is wrong."""
+def parse_schedule(checker: Checker, entries: dict[str, tuple[Node, Node]], path: str) -> DeliverySchedule:
+    """The schedule (the default one when no key is given). A wrong key is recorded as a problem,
+    which refuses the file, and left at its default, so the channel still counts in the checks
+    between channels (names, fallbacks, SMTP), as a channel with a wrong filter does."""
     schedule = DeliverySchedule()
-    ok = True
     if "quiet_hours" in entries:
         quiet = _quiet(checker, entries["quiet_hours"][1], join(path, "quiet_hours"))
-        ok = ok and quiet is not None
         if quiet is not None:
             schedule = DeliverySchedule(quiet[0], quiet[1], schedule.digest_at, schedule.urgent)
     if "digest" in entries:
@@ -41,21 +39,18 @@ def parse_schedule(
             checker.problem(
                 node, join(path, "digest"), f"'{value}' is not a digest time", 'write "daily 07:30"'
             )
-        ok = ok and match is not None
         if match is not None:
             at = time(int(match.group(1)), int(match.group(2)))
             schedule = DeliverySchedule(schedule.quiet_start, schedule.quiet_end, at, schedule.urgent)
     if "urgent_categories" in entries:
         urgent = _urgent(checker, entries["urgent_categories"][1], join(path, "urgent_categories"))
-        ok = ok and urgent is not None
         if urgent is not None:
             schedule = DeliverySchedule(schedule.quiet_start, schedule.quiet_end, schedule.digest_at, urgent)
     if "remind_after" in entries:
         hours = checker.number(entries["remind_after"][1], join(path, "remind_after"), minimum=0, maximum=168)
-        ok = ok and hours is not None
         if hours is not None:
             schedule = replace(schedule, remind_after_hours=float(hours))
-    return schedule if ok else None
+    return schedule
 
 
 def _quiet(checker: Checker, node: Node, path: str) -> tuple[time, time] | None:
