@@ -891,6 +891,57 @@ CASES = [
         None,
         None,
     ),
+    # People closed for a holiday are not a service unavailable.
+    (
+        "Påskebemanning",
+        "Brukerstøtten er stengt fra skjærtorsdag til og med andre påskedag. "
+        "Tjenestene overvåkes som vanlig.",
+        "2025-04-10",
+        "info",
+        None,
+        ["*"],
+        "unspecified",
+        None,
+        None,
+    ),
+    # "Tjenesten svarer ellers som den skal": the rest works, the fault is not over.
+    (
+        "Feil i testdata i AT",
+        "Inntektsmottaker API i AT gir samme inntekt to ganger for noen testpersoner. "
+        "Tjenesten svarer ellers som den skal.",
+        "2017-11-14",
+        "error",
+        None,
+        ["inntekt"],
+        "test",
+        None,
+        None,
+    ),
+    # Production "when we tell you" is no production date; "produksjonssetjing torsdag 1. mars" is one.
+    (
+        "Beregna skatt: nye felt i AT",
+        "Beregnet skatt API har fått nye felt i AT. "
+        "Vi melder frå her når endringa skal setjast i produksjon.",
+        "2018-02-13",
+        "api_change",
+        None,
+        ["beregnetskatt"],
+        "test",
+        None,
+        None,
+    ),
+    (
+        "Skattegrunnlag API: nye felt",
+        "Skattegrunnlag API har fått nye felt. Ny versjon ligg i AT no. "
+        "Produksjonssetjing skjer torsdag 1. mars.",
+        "2018-01-22",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "both",
+        None,
+        None,
+    ),
 ]
 
 

@@ -44,7 +44,9 @@ _TERM = re.compile(r"'([^']*)' in (title|body)")
 # Only a word for faults in general ("feil", "driftsproblemer", "feilretting") is slight; a state
 # ("viser ikke innrapporterte inntekter", "er nede") is a report and never is.
 _TOPIC_WORD = re.compile(r"^[\wæøå-]*(?:feil|problem|forstyrr)[\wæøå-]*$", re.IGNORECASE)
-_DOWNTIME_NOUN = re.compile(r"^[\wæøå-]*(?:nedetid|vedlikeh[oa]ld)[\wæøå-]*$", re.IGNORECASE)
+_DOWNTIME_NOUN = re.compile(
+    r"^[\wæøå-]*(?:nedetid|vedlikeh[oa]ld|avbrot|avbrudd|driftsstans)[\wæøå-]*$", re.IGNORECASE
+)
 _OUTAGES = ("error", "downtime")
 _QUIET = ("info", "api_change")
 

@@ -31,11 +31,18 @@ _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
 _CLAUSE_REACH = 300
-_OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers\s+fungerer)\b", re.IGNORECASE)
+_OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers)\b", re.IGNORECASE)
+# "Brukerstøtten er stengt i påsken": people closed for a holiday, not a service unavailable.
+_PEOPLE = re.compile(
+    r"\b(?:brukerstøtt\w*|brukarstøtt\w*|kundesenter\w*|kundesenteret|support\w*|sentralbord\w*|kontor\w*"
+    r"|servicesenter\w*|telefon\w*|vakttelefon\w*|sakshandsam\w*|saksbehandl\w*)",
+    re.IGNORECASE,
+)
 _TABLE_ROW = re.compile(r"\s\|\s")
 _CONDITIONAL = re.compile(r"\b(?:hvis|dersom|viss|om\s+du|om\s+dere)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(?:var|ble|blei|vart|hadde|har\s+vært|har\s+vore)\b", re.IGNORECASE)
 _DRIFT_WORD = re.compile(r"\bdrifts?(?:varsel|melding|problem|hendelse|forstyrr|avvik)\w*", re.IGNORECASE)
+_CLOSED = re.compile(r"steng|stenga|lukk", re.IGNORECASE)
 _DECOMMISSION_SENSITIVE = re.compile(r"tilgjengel|ned\b|stopp|stans|steng", re.IGNORECASE)
 # Signs that a state is a change back: "fungerer nå som normalt", "er tilbake", "oppe igjen", "fra kl. 9".
 _RETURN = re.compile(
@@ -151,6 +158,8 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "Planlagt vedlikehald vert heller ikkje gjennomført"
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
+            if _PEOPLE.search(before) and _CLOSED.search(match.group(0)):
+                continue  # "Brukerstøtten for delingstjenestene er stengt fra skjærtorsdag"
             found.append(Hit("downtime", match.group(0), sentence.in_title))
     if found and all(_MAINTENANCE.search(hit.term) for hit in found) and says_no_downtime(prepared):
         # "Vedlikehald på Maskinporten ... Digdir ventar ikkje nedetid"; but "ingen nedetid, men

@@ -22,7 +22,9 @@ _LATER = re.compile(
     r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|dato\s+(?:kommer|kjem))\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
-    r"|\begen\s+(?:melding|varsel|nyhet)\b|\beiga\s+melding\b",
+    r"|\begen\s+(?:melding|varsel|nyhet)\b|\beiga\s+melding\b"
+    # "Vi melder frå her når endringa skal setjast i produksjon", "Tidspunkt for produksjon varsles separat".
+    r"|\bnår\b|\bseparat\b|\bsærskilt\b",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)"
