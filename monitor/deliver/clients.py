@@ -10,6 +10,7 @@ then); the next message builds fresh ones. Safe to use from the delivery lanes' 
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 import threading
@@ -42,6 +43,15 @@ def slack_client() -> httpx.Client:
         if _slack is None or _slack.is_closed:
             _slack = httpx.Client(limits=CHAT_LIMITS)
         return _slack
+
+
+@functools.lru_cache(maxsize=4096)
+def webhook_url(url: str) -> httpx.URL:
+    """`url` parsed once: httpx parses a str URL again on every request.
+
+    Raises httpx.InvalidURL, as a request with the str would.
+    """
+    return httpx.URL(url)
 
 
 def tls_context(cafile: str | None = None) -> ssl.SSLContext:

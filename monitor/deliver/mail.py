@@ -7,6 +7,7 @@ keep vacation responders quiet.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import smtplib
@@ -188,11 +189,17 @@ def _envelope(message: Message, sender: str, to: tuple[str, ...], now: datetime)
 
     Non-ASCII addresses need SMTPUTF8 and the message in UTF-8 headers, as `send_message` does.
     """
-    from_address = getaddresses([sender])[0][1]
-    recipients = tuple(address for _, address in getaddresses(list(to)))
-    utf8 = not all(address.isascii() for address in (from_address, *recipients))
+    from_address, recipients, utf8 = _addresses(sender, to)
     data = build_email(message, sender=sender, to=to, now=now, utf8=utf8)
     return smtpsend.Envelope(from_address, recipients, data, utf8=utf8)
+
+
+@functools.lru_cache(maxsize=1024)
+def _addresses(sender: str, to: tuple[str, ...]) -> tuple[str, tuple[str, ...], bool]:
+    """The envelope's sender and recipients, and whether they need SMTPUTF8; once per channel."""
+    from_address = getaddresses([sender])[0][1]
+    recipients = tuple(address for _, address in getaddresses(list(to)))
+    return from_address, recipients, not all(address.isascii() for address in (from_address, *recipients))
 
 
 def _reply_text(reply: bytes | str) -> str:

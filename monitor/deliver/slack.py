@@ -89,7 +89,9 @@ def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryCont
     body = json.dumps(build_payload(message), ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
     try:
-        response = clients.slack_client().post(url, content=body, headers=headers, timeout=context.timeout)
+        response = clients.slack_client().post(
+            clients.webhook_url(url), content=body, headers=headers, timeout=context.timeout
+        )
     except httpx.TimeoutException:
         return failure("Slack webhook not reached: timed out", permanent=False)
     except httpx.HTTPError as error:
