@@ -291,6 +291,8 @@ def _settle(
 
 
 def _for_sending(item: OutboxItem, channel: ChannelConfig, thread_ref: str | None) -> OutboxItem:
+    if thread_ref is None and item.thread_ref is None:
+        return item  # most items: nothing to change, no copy
     message = item.message
     if channel.kind == "email" and thread_ref is not None:
         message = replace(message, in_reply_to=thread_ref)
@@ -303,7 +305,8 @@ def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> Delive
     the admin route."""
     try:
         result = send(item, channel)
-        return replace(result, detail=redact(result.detail))
+        detail = redact(result.detail)
+        return result if detail == result.detail else replace(result, detail=detail)
     except Exception as error:  # senders should not raise; if one does, retry like a network error
         # Only the type: an exception text may hold a webhook URL, which is a secret.
         log.error("sender for %s raised %s", channel.kind, type(error).__name__)
