@@ -212,9 +212,8 @@ def _record(
     try:
         with write_transaction(db):
             for outcome in outcomes:
-                try:
-                    with write_transaction(db):  # a savepoint: a crash undoes this item's writes only
-                        counts[_after_send(db, rules, outcome, limiter, rng, mates)] += 1
+                try:  # each store write is atomic (a savepoint) on its own, as in its own commit
+                    counts[_after_send(db, rules, outcome, limiter, rng, mates)] += 1
                 except Exception:
                     log.exception("delivery of outbox item %d crashed", outcome.planned.item.id)
     except Exception:
