@@ -28,6 +28,14 @@ INVISIBLE = re.compile(
 )
 
 
+_WHITESPACE = re.compile(r"\s")  # the characters str.isspace() accepts, found by one C scan
+
+
+def has_whitespace(text: str) -> bool:
+    """Whether `text` holds any whitespace (a link with some is not sent as a link)."""
+    return _WHITESPACE.search(text) is not None
+
+
 def visible(text: str) -> str:
     """`text` without invisible, bidi-control or control characters (tab and newline stay)."""
     return INVISIBLE.sub("", text)

@@ -231,7 +231,7 @@ def _split_escaped(text: str, limit: int) -> Iterator[str]:
 
 
 def _link(link: str | None, language: str) -> str | None:
-    if not link or not link.lower().startswith(("https://", "http://")) or any(c.isspace() for c in link):
+    if not link or not link.lower().startswith(("https://", "http://")) or escape.has_whitespace(link):
         return None
     return f"<{escape.slack(link).replace('|', '%7C')}|{say(language, 'open_button')}>"
 

@@ -169,7 +169,7 @@ def build_card(message: Message, *, body: str | None = None) -> dict[str, Any]:
     if (
         message.link
         and message.link.lower().startswith("https://")
-        and not any(c.isspace() for c in message.link)
+        and not escape.has_whitespace(message.link)
     ):
         card["actions"] = [
             {"type": "Action.OpenUrl", "title": say(message.language, "open_button"), "url": message.link}
