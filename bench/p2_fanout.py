@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchkit import REPO, machine, median, quiet_logging, run_child
+from benchkit import REPO, machine, median, run_child
 
 sys.path.insert(0, str(REPO))
 
@@ -30,14 +30,18 @@ from crash import CHANNELS, load_kommuner, serve_feed, world, write_rules  # noq
 
 
 def drain_child(rules_path: str) -> None:
-    """Drain everything owed, as the daemon's delivery job does; prints wall and CPU seconds."""
-    quiet_logging()
+    """Drain everything owed, as the daemon's delivery job does; prints wall and CPU seconds.
+
+    Logs as the daemon does (its handler, secret filter and quiet library loggers), to /dev/null.
+    """
     from monitor.config.load import load_rules
     from monitor.deliver.pace import RateLimiter
     from monitor.deliver.worker import drain
     from monitor.service.daemon import DRAIN_LIMIT, LANE_SECONDS
+    from monitor.service.logsetup import configure_logging
     from monitor.store import open_db, outbox
 
+    configure_logging(stream=open(os.devnull, "w"), environ={})  # noqa: SIM115 (lives as long as the process)
     rules = load_rules(Path(rules_path))
     db = open_db(rules.settings.database)
     limiter, sent = RateLimiter(), 0
@@ -108,7 +112,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="fan-outs measured; the median counts")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "RULES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child and os.environ.get("P2_PROFILE"):
+    if args.child and args.child[0] == "drain" and os.environ.get("P2_PROFILE"):
         import cProfile
 
         cProfile.runctx("drain_child(args.child[1])", globals(), locals(), os.environ["P2_PROFILE"])

@@ -3,6 +3,10 @@
 `monitor.config.secrets` registers every value it resolves (webhook URLs, tokens, passwords);
 from then on `redact(text)` replaces each with `***`. A URL also registers its path and query,
 so a library that re-renders host and port cannot leak the secret part.
+
+A fan-out registers thousands of values (every kommune's webhook URL in several spellings) and
+masks every result detail: `redact` therefore looks up the text's 4-character windows in an index
+of the secrets' first four characters instead of searching the text for every secret.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 MASK = "***"
 # Shorter values would mask ordinary words; a secret this short is not a secret anyway.
 MIN_SECRET_LENGTH = 4
-_secrets: set[str] = set()
+_registered: set[str] = set()  # the values given to register_secret
+_by_prefix: dict[str, set[str]] = {}  # first MIN_SECRET_LENGTH characters → the secrets
 _secrets_lock = threading.Lock()
 
 
@@ -22,7 +27,7 @@ def register_secret(value: str | None) -> None:
 
     Values shorter than MIN_SECRET_LENGTH are ignored.
     """
-    if not value:
+    if not value or value in _registered:
         return
     candidates = {value, value.strip()}
     parts = urlsplit(value.strip())
@@ -35,20 +40,29 @@ def register_secret(value: str | None) -> None:
         {c.replace("/", "\\/") for c in candidates} | {c.replace("&", "&amp;") for c in candidates}
     )
     with _secrets_lock:
-        _secrets.update(c for c in candidates if len(c) >= MIN_SECRET_LENGTH and c.strip("/"))
+        for candidate in candidates:
+            if len(candidate) >= MIN_SECRET_LENGTH and candidate.strip("/"):
+                _by_prefix.setdefault(candidate[:MIN_SECRET_LENGTH], set()).add(candidate)
+        _registered.add(value)
 
 
 def forget_secrets() -> None:
     """Drop every registered secret (for tests and for a reload that resolves them again)."""
     with _secrets_lock:
-        _secrets.clear()
+        _registered.clear()
+        _by_prefix.clear()
 
 
 def redact(text: str) -> str:
-    """`text` with every registered secret replaced by MASK (longest first)."""
+    """`text` with every registered secret in it replaced by MASK (longest first, so a secret that
+    contains another is masked whole)."""
     with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+        found = {
+            secret
+            for start in range(len(text) - MIN_SECRET_LENGTH + 1)
+            for secret in _by_prefix.get(text[start : start + MIN_SECRET_LENGTH], ())
+            if secret in text
+        }
+    for secret in sorted(found, key=len, reverse=True):
+        text = text.replace(secret, MASK)
     return text

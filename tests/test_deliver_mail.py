@@ -6,6 +6,9 @@ import socket
 import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -78,8 +81,14 @@ def message(**values: object) -> Message:
     return render_alert(make_alert(**values))  # type: ignore[arg-type]
 
 
+def parsed(data: bytes) -> EmailMessage:
+    email = message_from_bytes(data, policy=default)
+    assert isinstance(email, EmailMessage)
+    return email
+
+
 def test_build_email_is_multipart_alternative_with_alert_headers() -> None:
-    email = build_email(message(), sender="driftsvarsel@monitor.example", to=TO, now=NOW)
+    email = parsed(build_email(message(), sender="driftsvarsel@monitor.example", to=TO, now=NOW))
     assert email.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in email.iter_parts()] == ["text/plain", "text/html"]
     assert email["Auto-Submitted"] == "auto-generated"
@@ -93,8 +102,8 @@ def test_build_email_is_multipart_alternative_with_alert_headers() -> None:
 
 
 def test_build_email_message_id_is_stable_across_renders() -> None:
-    first = build_email(message(), sender="a@b.example", to=TO, now=NOW)
-    second = build_email(message(text="endret tekst"), sender="a@b.example", to=TO, now=NOW)
+    first = parsed(build_email(message(), sender="a@b.example", to=TO, now=NOW))
+    second = parsed(build_email(message(text="endret tekst"), sender="a@b.example", to=TO, now=NOW))
     assert first["Message-ID"] == second["Message-ID"] == message().message_id
 
 
@@ -103,7 +112,7 @@ def test_build_email_reply_has_in_reply_to_and_references() -> None:
     resolved = render_alert(
         make_alert(category="resolved", planned=None, version=2), in_reply_to=opening.message_id
     )
-    email = build_email(resolved, sender="a@b.example", to=TO, now=NOW)
+    email = parsed(build_email(resolved, sender="a@b.example", to=TO, now=NOW))
     assert email["In-Reply-To"] == opening.message_id
     assert email["References"] == opening.message_id
     assert email["Message-ID"] != opening.message_id

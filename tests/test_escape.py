@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor.deliver import escape
 
@@ -46,3 +48,13 @@ def test_visible_drops_invisible_bidi_and_control_characters_only() -> None:
     hostile = "\u202eNed\u200betid\u2066 i\u00ad Inntekt\ufeff API\x00\x1b\x7f\u061c\tlørdag\nkl. 18"
     assert escape.visible(hostile) == "Nedetid i Inntekt API\tlørdag\nkl. 18"
     assert escape.visible("Nedetid på Inntekt API") == "Nedetid på Inntekt API"
+
+
+@given(st.text())
+def test_has_whitespace_is_any_isspace(text: str) -> None:
+    assert escape.has_whitespace(text) == any(character.isspace() for character in text)
+
+
+def test_has_whitespace_finds_unicode_spaces() -> None:
+    assert escape.has_whitespace("https://x.example/a\u00a0b") and escape.has_whitespace("a\u2028b")
+    assert not escape.has_whitespace("https://x.example/a%20b")

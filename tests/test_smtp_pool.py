@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 from delivery_samples import channel, make_alert, settings
+from stdlib_email import stdlib_message
 
 from monitor.deliver import DeliveryContext, clients
-from monitor.deliver.mail import build_email, send
+from monitor.deliver.mail import send
 from monitor.deliver.render import render_alert
 from monitor.demo.receivers import SmtpReceiver
 from monitor.model import Message
@@ -78,10 +79,11 @@ def test_close_ends_the_pooled_connections(smtp: SmtpReceiver) -> None:
 
 @pytest.mark.parametrize("to", [ASCII_TO, TO])
 def test_the_receiver_gets_what_send_message_would_send(smtp: SmtpReceiver, to: tuple[str, ...]) -> None:
-    """The pre-flattened bytes parse to the same headers and parts as smtplib's own flattening."""
+    """The hand-written bytes parse to the same headers and parts as the stdlib's EmailMessage
+    flattened by smtplib's `send_message`."""
     alert = message(title="Nedetid på Altinn: «Skatteetaten» før kl. 12 – æøå ÆØÅ")
     with smtplib.SMTP(smtp.host, smtp.port) as direct:
-        direct.send_message(build_email(alert, sender=SENDER, to=to, now=NOW))
+        direct.send_message(stdlib_message(alert, sender=SENDER, to=to, now=NOW))
     assert send(alert, channel("email", to=to), context(smtp)).ok
     old, new = smtp.received()
     assert (

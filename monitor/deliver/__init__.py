@@ -5,9 +5,9 @@ its own rate, lanes side by side) over long-lived clients (`clients`); `render` 
 into a message; `deadletter` and `backoff` decide what happens after a failure; `digest` bounds
 admin noise (one message per fault topic and hour, and one more gathered); `summary` writes the
 storm guard's summaries; `editsummary` the "Endring" of an edit. The channel modules (`slack`,
-`teams`, `mail`) each expose `send(message, channel, context)`; `send` resolves a channel's
-secrets and calls its sender (for the worker and `notify test`, whose message is in `trial`);
-`listing` is what `driftsvarsel outbox` prints and does.
+`teams`, `mail`) each expose `send(message, channel, context)`; `mime` writes the email's bytes;
+`send` resolves a channel's secrets and calls its sender (for the worker and `notify test`, whose
+message is in `trial`); `listing` is what `driftsvarsel outbox` prints and does.
 
 A sender never raises; every outcome is a `DeliveryResult`. Permanent failures (the webhook
 is gone, the bot is not in the channel, a 5xx SMTP reply) are not retried by the outbox;

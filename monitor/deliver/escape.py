@@ -1,10 +1,12 @@
 """Making untrusted text (notice titles and bodies, names) inert in each channel's markup.
 
-HTML escaping for email is `html.escape`; these are the two chat formats.
+HTML escaping for email is `html.escape`; these are the two chat formats. Both are pure and
+remember their last results: a fan-out escapes the same title, body and footer for every kommune.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Slack's only control characters (api.slack.com/reference/surfaces/formatting). Escaping them
@@ -26,17 +28,31 @@ INVISIBLE = re.compile(
 )
 
 
+_WHITESPACE = re.compile(r"\s")  # the characters str.isspace() accepts, found by one C scan
+
+
+def has_whitespace(text: str) -> bool:
+    """Whether `text` holds any whitespace (a link with some is not sent as a link)."""
+    return _WHITESPACE.search(text) is not None
+
+
 def visible(text: str) -> str:
     """`text` without invisible, bidi-control or control characters (tab and newline stay)."""
     return INVISIBLE.sub("", text)
 
 
+#: Distinct texts remembered per format (a body is at most a few thousand characters).
+CACHE_SIZE = 512
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def slack(text: str) -> str:
     """`text` safe inside Slack mrkdwn or plain_text: & < > become &amp; &lt; &gt;; invisible and
     bidi-control characters are dropped (`visible`)."""
     return visible(text).translate(_SLACK_TABLE)
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def teams(text: str) -> str:
     """`text` inert inside an Adaptive Card TextBlock or Fact.
 

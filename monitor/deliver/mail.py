@@ -14,13 +14,10 @@ import smtplib
 import ssl
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.headerregistry import BaseHeader
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8, default
 from email.utils import format_datetime, getaddresses
 
 from monitor.config.types import ChannelConfig
-from monitor.deliver import clients, escape, smtpsend
+from monitor.deliver import clients, escape, mime, smtpsend
 from monitor.deliver.base import DeliveryContext, failure, is_loopback
 from monitor.deliver.render import SUBJECT_MAX_CHARS, truncate
 from monitor.model import DeliveryResult, Message
@@ -29,6 +26,14 @@ from monitor.texts import language_of, nb, say
 LIST_ID = "Driftsvarsel <driftsvarsel.monitor>"
 OPEN_LABEL = nb.TEXTS["open_button"]  # bokmål; a message's own målform picks its label
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+_FIXED_HEADERS = b"".join(
+    mime.plain_header(name, value)
+    for name, value in (
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("List-Id", LIST_ID),
+    )
+)
 
 
 def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> DeliveryResult:
@@ -56,9 +61,8 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
         return failure(
             f"smtp.ca_file {smtp.ca_file}: cannot be read as CA certificates ({error})", permanent=True
         )
-    email = build_email(message, sender=smtp.sender, to=channel.to, now=datetime.now(UTC))
     try:
-        envelope = _envelope(email, smtp.sender, channel.to)
+        envelope = _envelope(message, smtp.sender, channel.to, datetime.now(UTC))
         refused = smtpsend.deliver(smtp, tls, context.timeout, context.smtp_password, envelope)
     except ssl.SSLCertVerificationError as error:
         detail = (
@@ -99,40 +103,39 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
     return DeliveryResult(ok=True, status=250, detail=detail, thread_ref=message.message_id)
 
 
-def build_email(message: Message, *, sender: str, to: tuple[str, ...], now: datetime) -> EmailMessage:
-    """multipart/alternative (text, then HTML) with threading and auto-reply-suppressing headers.
+def build_email(
+    message: Message, *, sender: str, to: tuple[str, ...], now: datetime, utf8: bool = False
+) -> bytes:
+    """The email as it goes over the wire (CRLF lines): multipart/alternative (text, then HTML)
+    with threading and auto-reply-suppressing headers, written by `monitor.deliver.mime`.
 
     Invisible and bidi-control characters are dropped from every text; the subject is one line of
-    at most SUBJECT_MAX_CHARS characters.
+    at most SUBJECT_MAX_CHARS characters. `utf8`: headers in raw UTF-8 for an SMTPUTF8
+    transaction (non-ASCII addresses), else non-ASCII text as RFC 2047 encoded-words. Raises
+    ValueError when the sender or a recipient holds CR or LF.
     """
     message = _visible(message)
-    email = EmailMessage()
-    email["From"] = _header("From", sender)
-    email["To"] = _header("To", ", ".join(to))
-    email["Subject"] = _header("Subject", truncate(" ".join(message.subject.split()), SUBJECT_MAX_CHARS))
-    email["Date"] = _header("Date", format_datetime(now))
-    email["Message-ID"] = message.message_id
+    subject = truncate(" ".join(message.subject.split()), SUBJECT_MAX_CHARS)
+    headers = [
+        mime.policy_header("From", sender, utf8=utf8),
+        mime.address_header("To", to, utf8=utf8),
+        mime.policy_header("Subject", subject, utf8=utf8),
+        mime.plain_header("Date", format_datetime(now)),
+        _message_id_header("Message-ID", message.message_id, utf8),
+    ]
     if message.in_reply_to and _MESSAGE_ID.match(message.in_reply_to):
-        email["In-Reply-To"] = message.in_reply_to
-        email["References"] = message.in_reply_to
-    email["Auto-Submitted"] = _header("Auto-Submitted", "auto-generated")
-    email["X-Auto-Response-Suppress"] = _header("X-Auto-Response-Suppress", "All")
-    email["List-Id"] = _header("List-Id", LIST_ID)
-    email.set_content(text_part(message), cte="quoted-printable")
-    email.add_alternative(html_part(message), subtype="html", cte="quoted-printable")
-    return email
+        headers.append(mime.plain_header("In-Reply-To", message.in_reply_to))
+        headers.append(mime.plain_header("References", message.in_reply_to))
+    headers.append(_FIXED_HEADERS)
+    parts = [mime.text_part("plain", text_part(message)), mime.text_part("html", html_part(message))]
+    return mime.alternative(b"".join(headers), parts)
 
 
-@functools.lru_cache(maxsize=1024)
-def _header(name: str, value: str) -> BaseHeader:
-    """The header as the policy parses it (CR/LF refused), once per distinct value.
-
-    A fan-out sends the same From, Subject, List-Id... to every kommune; parsing them is most of
-    the cost of building an email. An already parsed header is stored by EmailMessage as it is.
-    """
-    _, header = default.header_store_parse(name, value)
-    assert isinstance(header, BaseHeader)
-    return header
+def _message_id_header(name: str, value: str, utf8: bool) -> bytes:
+    """Our own ids (`<hex@driftsvarsel.monitor>`) as they are; anything else through the policy."""
+    if _MESSAGE_ID.match(value):
+        return mime.plain_header(name, value)
+    return mime.policy_header(name, value, utf8=utf8)
 
 
 def _visible(message: Message) -> Message:
@@ -181,16 +184,22 @@ def html_part(message: Message) -> str:
     return "\n".join(part for part in parts if part) + "\n"
 
 
-def _envelope(email: EmailMessage, sender: str, to: tuple[str, ...]) -> smtpsend.Envelope:
-    """The envelope addresses (as `send_message` takes them) and the message flattened once.
+def _envelope(message: Message, sender: str, to: tuple[str, ...], now: datetime) -> smtpsend.Envelope:
+    """The envelope addresses (as `send_message` takes them) and the message written once.
 
     Non-ASCII addresses need SMTPUTF8 and the message in UTF-8 headers, as `send_message` does.
     """
+    from_address, recipients, utf8 = _addresses(sender, to)
+    data = build_email(message, sender=sender, to=to, now=now, utf8=utf8)
+    return smtpsend.Envelope(from_address, recipients, data, utf8=utf8)
+
+
+@functools.lru_cache(maxsize=1024)
+def _addresses(sender: str, to: tuple[str, ...]) -> tuple[str, tuple[str, ...], bool]:
+    """The envelope's sender and recipients, and whether they need SMTPUTF8; once per channel."""
     from_address = getaddresses([sender])[0][1]
     recipients = tuple(address for _, address in getaddresses(list(to)))
-    utf8 = not all(address.isascii() for address in (from_address, *recipients))
-    data = email.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
-    return smtpsend.Envelope(from_address, recipients, data, utf8=utf8)
+    return from_address, recipients, not all(address.isascii() for address in (from_address, *recipients))
 
 
 def _reply_text(reply: bytes | str) -> str:

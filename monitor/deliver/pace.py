@@ -99,8 +99,17 @@ class LaneRun:
     budget: float = 0.0
 
 
-def run_lanes(lanes: dict[str, list[Planned]], run: LaneRun, on_outcome: Callable[[Outcome], None]) -> None:
-    """Run every lane in the pool; `on_outcome` is called on THIS thread, in each lane's order."""
+def run_lanes(
+    lanes: dict[str, list[Planned]],
+    run: LaneRun,
+    on_outcome: Callable[[Outcome], None],
+    on_idle: Callable[[], None] | None = None,
+) -> None:
+    """Run every lane in the pool; `on_outcome` is called on THIS thread, in each lane's order.
+
+    `on_idle` (also on this thread) is called whenever no outcome is waiting, before waiting for
+    the next one, and once at the end: the caller records what came in together in one go.
+    """
     if not lanes:
         return
     outcomes: queue.Queue[Outcome | None] = queue.Queue()
@@ -109,11 +118,18 @@ def run_lanes(lanes: dict[str, list[Planned]], run: LaneRun, on_outcome: Callabl
             pool.submit(_lane, target, items, run, outcomes)
         running = len(lanes)
         while running:
-            outcome = outcomes.get()
+            try:
+                outcome = outcomes.get_nowait()
+            except queue.Empty:
+                if on_idle is not None:
+                    on_idle()
+                outcome = outcomes.get()
             if outcome is None:
                 running -= 1
             else:
                 on_outcome(outcome)
+    if on_idle is not None:
+        on_idle()
 
 
 def _lane(target: str, items: list[Planned], run: LaneRun, outcomes: queue.Queue[Outcome | None]) -> None:

@@ -133,9 +133,15 @@ def item_apis(db: sqlite_utils.Database, item: OutboxItem) -> tuple[str, ...]:
     return (match.group(1),) if match else ()
 
 
-def hold_if_silenced(db: sqlite_utils.Database, item: OutboxItem, now: datetime) -> Silence | None:
-    """Record `item` as silenced when an active silence matches it; returns that silence or None."""
-    active = silence_store.active(db, now)
+def hold_if_silenced(
+    db: sqlite_utils.Database, item: OutboxItem, now: datetime, active: list[Silence] | None = None
+) -> Silence | None:
+    """Record `item` as silenced when an active silence matches it; returns that silence or None.
+
+    `active`: the silences active at `now`, when the caller read them already (once per round).
+    """
+    if active is None:
+        active = silence_store.active(db, now)
     if not active:
         return None
     apis = item_apis(db, item)

@@ -89,7 +89,9 @@ def send_webhook(message: Message, channel: ChannelConfig, context: DeliveryCont
     body = json.dumps(build_payload(message), ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
     try:
-        response = clients.slack_client().post(url, content=body, headers=headers, timeout=context.timeout)
+        response = clients.slack_client().post(
+            clients.webhook_url(url), content=body, headers=headers, timeout=context.timeout
+        )
     except httpx.TimeoutException:
         return failure("Slack webhook not reached: timed out", permanent=False)
     except httpx.HTTPError as error:
@@ -229,7 +231,7 @@ def _split_escaped(text: str, limit: int) -> Iterator[str]:
 
 
 def _link(link: str | None, language: str) -> str | None:
-    if not link or not link.lower().startswith(("https://", "http://")) or any(c.isspace() for c in link):
+    if not link or not link.lower().startswith(("https://", "http://")) or escape.has_whitespace(link):
         return None
     return f"<{escape.slack(link).replace('|', '%7C')}|{say(language, 'open_button')}>"
 

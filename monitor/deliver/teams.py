@@ -53,7 +53,9 @@ def send(message: Message, channel: ChannelConfig, context: DeliveryContext) -> 
     body = payload_bytes(message)
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
     try:
-        response = clients.teams_client().post(url, content=body, headers=headers, timeout=context.timeout)
+        response = clients.teams_client().post(
+            clients.webhook_url(url), content=body, headers=headers, timeout=context.timeout
+        )
     except httpx.TimeoutException:
         return failure(f"Teams webhook timed out after {context.timeout:g} s", permanent=False)
     except httpx.HTTPError as error:
@@ -167,7 +169,7 @@ def build_card(message: Message, *, body: str | None = None) -> dict[str, Any]:
     if (
         message.link
         and message.link.lower().startswith("https://")
-        and not any(c.isspace() for c in message.link)
+        and not escape.has_whitespace(message.link)
     ):
         card["actions"] = [
             {"type": "Action.OpenUrl", "title": say(message.language, "open_button"), "url": message.link}

@@ -37,7 +37,9 @@ from monitor.localtime import local_time
 from monitor.model import DeliveryResult
 from monitor.redact import redact
 from monitor.store import outbox, write_transaction
+from monitor.store import silences as silence_store
 from monitor.store.outbox import OutboxItem
+from monitor.store.silences import Silence
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +91,8 @@ def drain(
     rng = rng if rng is not None else random.Random()
     counts: Counter[str] = Counter()
     now = now_fn()
-    plan = _Plan(limiter, now, lane_seconds)
     with write_transaction(db):  # one commit for the round's claims and deferrals
+        plan = _Plan(limiter, now, lane_seconds, silence_store.active(db, now))
         for item in outbox.due(db, now, limit):
             if stop is not None and stop.is_set():
                 break
@@ -99,14 +101,14 @@ def drain(
             except Exception:  # a bug around one item must not stop the rest; retried after LEASE
                 log.exception("delivery of outbox item %d crashed", item.id)
 
-    def sent_one(outcome: Outcome) -> None:
-        try:
-            counts[_after_send(db, rules, outcome, limiter, rng, plan.mates)] += 1
-        except Exception:
-            log.exception("delivery of outbox item %d crashed", outcome.planned.item.id)
+    waiting: list[Outcome] = []
+
+    def record_waiting() -> None:
+        counts.update(_record(db, rules, waiting, limiter, rng, plan.mates))
+        waiting.clear()
 
     run = LaneRun(_planned_sender(send_fn), limiter, now_fn, stop or threading.Event(), lane_seconds)
-    run_lanes(plan.lanes, run, sent_one)
+    run_lanes(plan.lanes, run, waiting.append, record_waiting)
     return DrainStats(
         sent=counts["sent"],
         retried=counts["retried"],
@@ -129,8 +131,9 @@ def real_sender(rules: Rules) -> SendFn:
 class _Plan:
     """The lanes of one drain and the next free turn of each target."""
 
-    def __init__(self, limiter: RateLimiter, now: datetime, budget: float) -> None:
+    def __init__(self, limiter: RateLimiter, now: datetime, budget: float, silences: list[Silence]) -> None:
         self.limiter, self.now, self.budget = limiter, now, budget
+        self.silences = silences  # active at `now`, read in the round's transaction
         self.lanes: dict[str, list[Planned]] = {}
         self.turns: dict[str, datetime] = {}
         self.lane_of: dict[str, str] = {}  # idem_key → lane of every item planned in this drain
@@ -145,7 +148,7 @@ class _Plan:
 def _plan_item(db: sqlite_utils.Database, rules: Rules, item: OutboxItem, plan: _Plan) -> str:
     """Put a due item in its target's lane (claimed), or defer it, or dead-letter it; the outcome."""
     now = plan.now
-    if hold_if_silenced(db, item, now) is not None:
+    if hold_if_silenced(db, item, now, plan.silences) is not None:
         log.info("outbox %d to %s/%s is silenced, not sent", item.id, item.kommune, item.channel)
         return "silenced"
     channel = find_channel(rules, item.kommune, item.channel)
@@ -181,7 +184,7 @@ def _plan_item(db: sqlite_utils.Database, rules: Rules, item: OutboxItem, plan: 
     mates = [
         mate
         for mate in held.collect_digest(db, item, now, holder=HOLDER, lease=LEASE)
-        if hold_if_silenced(db, mate, now) is None
+        if hold_if_silenced(db, mate, now, plan.silences) is None
     ]
     planned = Planned(held.as_digest(item, mates), channel, thread_ref, parent_key)
     plan.lanes.setdefault(target, []).append(planned)
@@ -189,6 +192,34 @@ def _plan_item(db: sqlite_utils.Database, rules: Rules, item: OutboxItem, plan: 
     if mates:
         plan.mates[item.id] = (item, mates)
     return "planned"
+
+
+def _record(
+    db: sqlite_utils.Database,
+    rules: Rules,
+    outcomes: list[Outcome],
+    limiter: RateLimiter,
+    rng: random.Random,
+    mates: dict[int, tuple[OutboxItem, list[OutboxItem]]],
+) -> Counter[str]:
+    """Record the outcomes that came in together in one transaction (one commit, not one per
+    message); returns what happened to them. Should the commit fail, their claims stay: the
+    items are sent again after LEASE or at the next start, as after a crash (at-least-once).
+    """
+    counts: Counter[str] = Counter()
+    if not outcomes:
+        return counts
+    try:
+        with write_transaction(db):
+            for outcome in outcomes:
+                try:  # each store write is atomic (a savepoint) on its own, as in its own commit
+                    counts[_after_send(db, rules, outcome, limiter, rng, mates)] += 1
+                except Exception:
+                    log.exception("delivery of outbox item %d crashed", outcome.planned.item.id)
+    except Exception:
+        log.exception("recording %d deliveries failed; they will be sent again", len(outcomes))
+        return Counter()
+    return counts
 
 
 def _after_send(
@@ -259,6 +290,8 @@ def _settle(
 
 
 def _for_sending(item: OutboxItem, channel: ChannelConfig, thread_ref: str | None) -> OutboxItem:
+    if thread_ref is None and item.thread_ref is None:
+        return item  # most items: nothing to change, no copy
     message = item.message
     if channel.kind == "email" and thread_ref is not None:
         message = replace(message, in_reply_to=thread_ref)
@@ -271,7 +304,8 @@ def _safe_send(send: SendFn, item: OutboxItem, channel: ChannelConfig) -> Delive
     the admin route."""
     try:
         result = send(item, channel)
-        return replace(result, detail=redact(result.detail))
+        detail = redact(result.detail)
+        return result if detail == result.detail else replace(result, detail=detail)
     except Exception as error:  # senders should not raise; if one does, retry like a network error
         # Only the type: an exception text may hold a webhook URL, which is a secret.
         log.error("sender for %s raised %s", channel.kind, type(error).__name__)

@@ -104,10 +104,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class OsloFormatter(logging.Formatter):
-    """Text lines stamped as every command shows a time: Europe/Oslo with the UTC offset."""
+    """Text lines stamped as every command shows a time: Europe/Oslo with the UTC offset.
+
+    The stamp is to the second, so it is worked out once per second (a fan-out logs hundreds).
+    """
+
+    _last: tuple[int, str] = (-1, "")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        return local_time(datetime.fromtimestamp(record.created, UTC), seconds=True)
+        second, stamp = self._last
+        if second != int(record.created):
+            second = int(record.created)
+            stamp = local_time(datetime.fromtimestamp(second, UTC), seconds=True)
+            self._last = (second, stamp)  # one assignment: threads see the old pair or the new
+        return stamp
 
 
 def configure_logging(

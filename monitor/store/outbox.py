@@ -9,6 +9,7 @@ are INSERT OR IGNORE, so replaying a commit or a report never duplicates a messa
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -170,12 +171,12 @@ def claim(
     at once when the next start releases the dead holder's claims (`release_stale_claims`), and
     is sent again: delivery is at-least-once. Every mark_* clears the holder.
     """
-    with write_transaction(db):
-        cursor = db.execute(
-            "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?"
-            " WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
-            [iso_up(until), holder, item_id, iso(now)],
-        )
+    cursor = _execute_one(
+        db,
+        "UPDATE outbox SET next_attempt_at = ?, claimed_by = ?"
+        " WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
+        [iso_up(until), holder, item_id, iso(now)],
+    )
     return cursor.rowcount == 1
 
 
@@ -214,11 +215,11 @@ def defer(db: sqlite_utils.Database, item_id: int, until: datetime) -> None:
     """Postpone a pending item without counting an attempt (rate limit, waiting for a parent).
 
     Also releases this process's claim on it (a claimed item that was not sent after all)."""
-    with write_transaction(db):
-        db.execute(
-            "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'",
-            [iso_up(until), item_id],
-        )
+    _execute_one(
+        db,
+        "UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL WHERE id = ? AND state = 'pending'",
+        [iso_up(until), item_id],
+    )
 
 
 def mark_done(db: sqlite_utils.Database, item_id: int, result: DeliveryResult, now: datetime) -> None:
@@ -358,6 +359,15 @@ def _item(row: dict[str, Any]) -> OutboxItem:
         thread_ref=row["thread_ref"],
         requeued_at=parse_iso(row["requeued_at"]),
     )
+
+
+def _execute_one(db: sqlite_utils.Database, sql: str, parameters: Sequence[Any]) -> sqlite3.Cursor:
+    """One write statement: within the caller's transaction as it is (a single statement is atomic
+    by itself, no savepoint needed: a drain claims a hundred items in one), else in its own."""
+    if db.conn.in_transaction:
+        return db.execute(sql, list(parameters))
+    with write_transaction(db):
+        return db.execute(sql, list(parameters))
 
 
 def _log_attempt(db: sqlite_utils.Database, item_id: int, result: DeliveryResult, now: datetime) -> None:
