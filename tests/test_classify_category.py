@@ -326,3 +326,22 @@ def test_classify_status_page_scheduled_maintenance_is_planned_downtime_without_
         True,
         "category downtime: status 'Planlagt' (a scheduled maintenance)",
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "reason"),
+    [
+        # A line without a full stop, then another line: the finders read each sentence alone.
+        (
+            "Feilen i Inntekt API er nå over",
+            "resolved",
+            "category resolved: 'Feilen i Inntekt API er nå over' in body",
+        ),
+        ("Inntekt API er ikke tilgjengelig", "downtime", "category downtime: 'ikke tilgjengelig' in body"),
+    ],
+)
+def test_classify_a_line_reads_the_same_whatever_line_follows(line: str, category: str, reason: str) -> None:
+    alone = classify(_notice("Inntekt API", line))
+    followed = classify(_notice("Inntekt API", f"{line}\nFor nye brukere gjelder egne avtaler."))
+    assert (alone.category, alone.reasons[0]) == (category, reason)
+    assert (followed.category, followed.reasons[0]) == (category, reason)
