@@ -303,6 +303,19 @@ def test_classify_status_page_monitoring_after_a_fix_is_resolved() -> None:
     )
 
 
+def test_classify_status_page_monitoring_names_every_sign_that_it_is_over() -> None:
+    text = _status_page(
+        "Overvåkes",
+        "Vi har rettet feilen i Beregnet skatt API. Tjenesten fungerer som normalt igjen.",
+        "Beregnet skatt API gir feil i svarene.",
+    )
+    result = classify(_notice("Feil i Beregnet skatt API", text, "2026-03-02T12:00"))
+    assert result.reasons[0] == (
+        "category resolved: status 'Overvåkes' and the update says "
+        "'fungerer som normalt igjen' in body, 'rettet' in body"
+    )
+
+
 def test_classify_status_page_open_incident_gives_the_prose_reason_and_not_over_yet() -> None:
     text = _status_page("Undersøkes", "Summert skattegrunnlag API svarer tregt.", "Vi undersøker saken.")
     result = classify(_notice("Summert skattegrunnlag API", text, "2026-03-02T12:00"))
