@@ -196,3 +196,165 @@ def test_classify_api_change_reasons_list_every_term() -> None:
     assert result.reasons[0] == (
         "category api_change: 'Ny versjon av Inntekt API' in title, 'versjon 2' in body, 'XSD' in body"
     )
+
+
+def test_classify_something_else_working_is_no_resolution_when_the_title_reports_a_fault() -> None:
+    # GUIDE: resolved only when the main message is that the fault is over. Here another
+    # income year works as it always did; the fault in the title is still there.
+    notice = _notice(
+        "Feil i Beregnet skatt API for inntektsår 2024",
+        "Oppslag for inntektsår 2023 fungerer som normalt.",
+        "2025-03-02T12:00",
+    )
+    result = classify(notice)
+    assert (result.category, result.reasons[0]) == ("error", "category error: 'Feil' in title")
+
+
+def test_classify_downtime_after_a_negated_one_in_the_same_sentence() -> None:
+    notice = _notice(
+        "Summert skattegrunnlag API",
+        "Det blir ingen nedetid på Inntekt API, men Summert skattegrunnlag API er nede fra kl. 10 til 12.",
+    )
+    result = classify(notice)
+    assert (result.category, result.reasons[0]) == ("downtime", "category downtime: 'er nede' in body")
+
+
+def test_classify_misspelt_downtime_in_a_reminder_title_is_downtime() -> None:
+    # A reminder is info (GUIDE), but the downtime it reminds of comes first in GUIDE order; the
+    # typo is in the title, so the title's topic does not outweigh it.
+    notice = _notice("Påminnelse: nedetdi på Inntekt API lørdag", "Gjelder lørdag 14. mars kl. 08-10.")
+    result = classify(notice)
+    assert (result.category, result.reasons[0]) == ("downtime", "category downtime: 'nedetdi' in title")
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # "Not all calls fail": some do. The negation is three words before the term, not right before.
+        ("Ikke alle kall feiler.", "feiler"),
+        # A fault denied for one API, then reported for another in the same sentence.
+        ("Inntekt API har ingen feil, men Summert skattegrunnlag API er ustabilt.", "ustabilt"),
+    ],
+)
+def test_classify_error_is_not_hidden_by_a_negation_elsewhere(text: str, term: str) -> None:
+    result = classify(_notice("Inntekt API", text))
+    assert (result.category, result.reasons[0]) == ("error", f"category error: '{term}' in body")
+
+
+def test_classify_problem_json_media_type_is_no_error() -> None:
+    # GUIDE: a new version and its error format are an API change, not a malfunction.
+    notice = _notice(
+        "Ny versjon av Inntekt API", "Versjon 2 svarer med application/problem+json ved ugyldige kall."
+    )
+    assert classify(notice).category == "api_change"
+
+
+def test_classify_operations_notice_title_with_nothing_else_is_an_error_by_the_safety_net() -> None:
+    result = classify(_notice("Driftsmelding Inntekt API", "Mer informasjon kommer."))
+    assert (result.category, result.reasons[0]) == (
+        "error",
+        "category error: operations notice ('Driftsmelding' in title) with no other category (safety net)",
+    )
+
+
+# Status-page chains (newest update first): the current status decides before the prose does.
+
+
+def _status_page(status: str, newest: str, older: str) -> str:
+    return (
+        f"**Status: {status}**\n\n**{status}** – 02.03.2026 kl. 10:15\n{newest}\n\n"
+        f"**Undersøkes** – 02.03.2026 kl. 08:40\n{older}"
+    )
+
+
+def test_classify_status_page_resolved_is_resolved_whatever_the_older_updates_say() -> None:
+    text = _status_page("Løst", "Inntekt API svarer som normalt igjen.", "Inntekt API svarer med feil.")
+    result = classify(_notice("Feil i Inntekt API", text, "2026-03-02T12:00"))
+    assert (result.category, result.reasons[0]) == (
+        "resolved",
+        "category resolved: status 'Løst' (the newest status-page update)",
+    )
+
+
+def test_classify_status_page_monitoring_with_the_fault_still_there_says_why() -> None:
+    text = _status_page(
+        "Overvåkes",
+        "Svartidene er bedre, men fortsatt høyere enn normalt.",
+        "Beregnet skatt API svarer tregt.",
+    )
+    result = classify(_notice("Trege svar fra Beregnet skatt API", text, "2026-03-02T12:00"))
+    assert (result.category, result.reasons[0]) == (
+        "error",
+        "category error: status 'Overvåkes' and the update says it is not over ('fortsatt høyere')",
+    )
+
+
+def test_classify_status_page_monitoring_after_a_fix_is_resolved() -> None:
+    # "Overvåkes" after "Vi har rettet feilen": the fault is over, they only keep watching.
+    text = _status_page(
+        "Overvåkes",
+        "Vi har rettet feilen i Beregnet skatt API og følger med videre.",
+        "Beregnet skatt API gir feil i svarene.",
+    )
+    result = classify(_notice("Feil i Beregnet skatt API", text, "2026-03-02T12:00"))
+    assert (result.category, result.reasons[0]) == (
+        "resolved",
+        "category resolved: status 'Overvåkes' and the update says 'rettet' in body",
+    )
+
+
+def test_classify_status_page_monitoring_names_every_sign_that_it_is_over() -> None:
+    text = _status_page(
+        "Overvåkes",
+        "Vi har rettet feilen i Beregnet skatt API. Tjenesten fungerer som normalt igjen.",
+        "Beregnet skatt API gir feil i svarene.",
+    )
+    result = classify(_notice("Feil i Beregnet skatt API", text, "2026-03-02T12:00"))
+    assert result.reasons[0] == (
+        "category resolved: status 'Overvåkes' and the update says "
+        "'fungerer som normalt igjen' in body, 'rettet' in body"
+    )
+
+
+def test_classify_status_page_open_incident_gives_the_prose_reason_and_not_over_yet() -> None:
+    text = _status_page("Undersøkes", "Summert skattegrunnlag API svarer tregt.", "Vi undersøker saken.")
+    result = classify(_notice("Summert skattegrunnlag API", text, "2026-03-02T12:00"))
+    assert (result.category, result.reasons[0]) == (
+        "error",
+        "category error: 'tregt' in body, 'Vi undersøker' in body",
+    )
+    assert "status 'Undersøkes': not over yet" in result.reasons
+
+
+def test_classify_status_page_scheduled_maintenance_is_planned_downtime_without_downtime_words() -> None:
+    notice = _notice(
+        "Inntekt API",
+        "**Status: Planlagt**\n\n**Planlagt** – 02.03.2026 kl. 12:00\n"
+        "Vi bytter databaseserver for Inntekt API lørdag 14. mars kl. 08:00–10:00.",
+        "2026-03-02T12:00",
+    )
+    result = classify(notice)
+    assert (result.category, result.planned, result.reasons[0]) == (
+        "downtime",
+        True,
+        "category downtime: status 'Planlagt' (a scheduled maintenance)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "reason"),
+    [
+        # A line without a full stop, then another line: the finders read each sentence alone.
+        (
+            "Feilen i Inntekt API er nå over",
+            "resolved",
+            "category resolved: 'Feilen i Inntekt API er nå over' in body",
+        ),
+        ("Inntekt API er ikke tilgjengelig", "downtime", "category downtime: 'ikke tilgjengelig' in body"),
+    ],
+)
+def test_classify_a_line_reads_the_same_whatever_line_follows(line: str, category: str, reason: str) -> None:
+    alone = classify(_notice("Inntekt API", line))
+    followed = classify(_notice("Inntekt API", f"{line}\nFor nye brukere gjelder egne avtaler."))
+    assert (alone.category, alone.reasons[0]) == (category, reason)
+    assert (followed.category, followed.reasons[0]) == (category, reason)

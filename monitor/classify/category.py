@@ -123,15 +123,20 @@ def _hits(vocabulary: Vocabulary, group: str, sentence: Sentence) -> list[tuple[
 
 
 def _sentences_with(prepared: Prepared, vocabulary: Vocabulary, group: str) -> tuple[Sentence, ...]:
-    """The sentences worth searching: none when the group matches nowhere (one fast search)."""
-    return prepared.sentences if vocabulary.has(group, prepared.full_text) else ()
+    """The sentences worth searching: none when the group matches in no sentence."""
+    # Sentence by sentence, as the finders search: in the whole text a term's look-ahead reads
+    # into the next line ("... ikke tilgjengelig\nFor nye ...") and "$" only ends the text.
+    return (
+        prepared.sentences
+        if any(vocabulary.has(group, sentence.text) for sentence in prepared.sentences)
+        else ()
+    )
 
 
 def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
-    resolvable = vocabulary.has("resolved_terms", prepared.full_text)
     for sentence in prepared.sentences:
-        for match, before in _hits(vocabulary, "resolved_terms", sentence) if resolvable else ():
+        for match, before in _hits(vocabulary, "resolved_terms", sentence):
             if _OTHERS.search(sentence.text):
                 continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
             if not vocabulary.has("future_terms", before):
