@@ -25,7 +25,6 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography import x509
 
 from monitor import USER_AGENT
 from monitor.model import ProbeResult
@@ -238,7 +237,11 @@ def _peer_cert_expiry(response: httpx.Response) -> datetime | None:
     if getpeercert is None:
         return None
     der = getpeercert(True)
-    return x509.load_der_x509_certificate(der).not_valid_after_utc if der else None
+    if not der:
+        return None
+    from cryptography import x509  # only a TLS probe reads a certificate (keeps it out of start-up)
+
+    return x509.load_der_x509_certificate(der).not_valid_after_utc
 
 
 def _describe_error(error: httpx.HTTPError) -> str:

@@ -18,17 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
-import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from monitor import USER_AGENT
 from monitor.config.types import MaskinportenSettings
 from monitor.errors import SecretError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+# cryptography and PyJWT (about 8 MB of the daemon's memory) are imported only where a Maskinporten
+# probe is configured: the functions below import them when first called.
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ class ClientCredentials:
     def certificate_expires(self) -> datetime | None:
         if not self.certificate_chain:
             return None
+        from cryptography import x509
+
         return x509.load_der_x509_certificate(self.certificate_chain[0]).not_valid_after_utc
 
 
@@ -95,6 +100,10 @@ def load_credentials(settings: MaskinportenSettings, directory: Path | None = No
     """
     if not settings.client_id:
         raise SecretError("probes.maskinporten.client_id is not set (the integration's client id)")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
     key_path = credential_path(settings.key_credential, directory)
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -142,6 +151,8 @@ def make_grant(credentials: ClientCredentials, *, issuer: str, scope: str, now: 
         headers = {"kid": credentials.kid}
     else:
         headers = {"x5c": [base64.b64encode(der).decode("ascii") for der in credentials.certificate_chain]}
+    import jwt
+
     return jwt.encode(claims, credentials.private_key, algorithm="RS256", headers=headers)
 
 
