@@ -19,18 +19,7 @@ BATCHES = ("batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7",
 #: Batches scored after the category model came: each must keep at least its first-sight scores and
 #: the category/APIs/environment targets (windows are held at first sight only).
 MODEL_BATCHES = ("batch9", "batch10", "batch11", "batch12")
-LATER_BATCHES = (
-    "batch13",
-    "batch14",
-    "batch15",
-    "batch16",
-    "batch17",
-    "batch18",
-    "batch19",
-    "batch20",
-    "batch21",
-    "batch22",
-)
+LATER_BATCHES = tuple(f"batch{number}" for number in range(13, 25))
 CORE = ("category", "apis", "environment")
 LOG = Path(__file__).parent / "fixtures" / "redteam" / "FIRST_SIGHT.md"
 TARGETS = {"category": 0.97, "apis": 0.95, "environment": 0.95, "window start": 0.90, "window end": 0.90}

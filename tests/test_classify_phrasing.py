@@ -942,6 +942,45 @@ CASES = [
         None,
         None,
     ),
+    # A production date not decided yet, told in several ways, is no production.
+    (
+        "Nytt felt i Formuesgrunnlag for eiendomsskatt API",
+        "Formuesgrunnlag for eiendomsskatt API har fått et nytt felt. "
+        "Endringen er lagt ut på api-test.sits.no i dag. "
+        "Tidspunkt for produksjon er ikke bestemt ennå; det kommer et eget varsel.",
+        "2023-05-16",
+        "api_change",
+        None,
+        ["formuesgrunnlageiendomsskatt"],
+        "test",
+        None,
+        None,
+    ),
+    # "Ingen endring i produksjon." names production only to leave it out.
+    (
+        "Testmiljøet stengt lørdag",
+        "Lørdag 2. mars fra kl. 08 til kl. 14 er API-ene i testmiljøet nede.\n\nIngen endring i produksjon.",
+        "2024-02-27",
+        "downtime",
+        True,
+        ["*"],
+        "test",
+        "2024-03-02T08:00",
+        "2024-03-02T14:00",
+    ),
+    # An update line with an em dash and a written-out date ("Løst — 12. mai 2026, 15:05").
+    (
+        "Treghet i Inntekt API",
+        "Løst — 12. mai 2026, 15:05\nSvartidene har vært normale i over en time.\n\n"
+        "Undersøkes — 12. mai 2026, 12:40\nInntekt API svarer sakte.",
+        "2026-05-12",
+        "resolved",
+        None,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
 ]
 
 

@@ -69,7 +69,7 @@ _LABEL = "|".join(term for terms in _STAGES.values() for term in terms)
 # "Løst - text", "Løst – text", "Løst (22.05.2024 kl. 12:30): text", "Løst: text" at a sentence start.
 # Also after the update's own stamp: "14.07.2026 06:55 – Forlenget: ...".
 _UPDATE = re.compile(
-    rf"^\s*(?:\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\s+(?:kl\.?\s*)?\d{{1,2}}[:.]\d{{2}}\s*[-–·|]\s*)?({_LABEL})\s*(?:[-–:·|]\s|:$|\(\d)",
+    rf"^\s*(?:\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\s+(?:kl\.?\s*)?\d{{1,2}}[:.]\d{{2}}\s*[-–—·|]\s*)?({_LABEL})\s*(?:[-–—:·|]\s|:$|\(\d)",
     re.IGNORECASE,
 )
 # The head's window line: "Planlagt: fra ...", "Planlagt: tirsdag 21. april kl. 17:00–19:30".
@@ -89,7 +89,7 @@ _STAMP = (
 # A line that is only an update's header, its label and its stamp in either order:
 # "Planlagt – 29.07.2025 kl. 14:00", "21.01.2025 14:00 – Planlagt", "Løst (22.05.2024 kl. 12:30)".
 UPDATE_HEADER = re.compile(
-    rf"^\s*(?:({_LABEL})\s*(?:[-–:·|,]\s*|\(\s*)?{_STAMP}\s*\)?|{_STAMP}\s*[-–:·|,]?\s*({_LABEL}))\s*:?\s*$",
+    rf"^\s*(?:({_LABEL})\s*(?:[-–—:·|,]\s*|\(\s*)?{_STAMP}\s*\)?|{_STAMP}\s*[-–—:·|,]?\s*({_LABEL}))\s*:?\s*$",
     re.IGNORECASE,
 )
 

@@ -19,10 +19,11 @@ _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 # "kjem i produksjon seinare i vår": production without a date is not yet in scope (GUIDE: a test
 # release is "both" when it names its production date).
 _LATER = re.compile(
-    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|dato\s+(?:kommer|kjem))\b"
+    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|planlegg\w*)\b"
+    r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|klar)\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
-    r"|\begen\s+(?:melding|varsel|nyhet)\b|\beiga\s+melding\b"
+    r"|\beg(?:en|et|i|a|e)\s+(?:melding|varsel|nyhet)\b"
     # "Vi melder frå her når endringa skal setjast i produksjon", "Tidspunkt for produksjon varsles separat".
     r"|\bnår\b|\bseparat\b|\bsærskilt\b",
     re.IGNORECASE,
@@ -34,6 +35,12 @@ _TAKES_EFFECT = re.compile(
     rf"\b(?:fra|frå|fom\.?|fra\s+og\s+med|frå\s+og\s+med)\s+(?:\w+\s+)?\d{{1,2}}\.\s*{_MONTHS}", re.IGNORECASE
 )
 _DIGIT = re.compile(r"\d")
+# "Ingen endring i produksjon." on its own: named to say it is left alone ("vi gjør ingen endringer
+# i API-ene i produksjon i juli" still speaks of production).
+_NO_CHANGE = re.compile(
+    r"(?:det\s+er\s+|det\s+blir\s+)?ingen\s+(?:endring\w*|påvirkning\w*|konsekvens\w*)\s+(?:i|for|på)\s+[\wæøå-]+",
+    re.IGNORECASE,
+)
 _TEST_RELEASE = re.compile(
     r"\b(?:allerede|alt|først|fyrst|nå|no)\s+(?:\w+\s+)?(?:tilgjengelig|tilgjengeleg|ute|i)\b|\b\d{1,2}\.\s",
     re.IGNORECASE,
@@ -56,7 +63,7 @@ def find_environment(
         later = _LATER.search(sentence.text) is not None and not _DIGIT.search(sentence.text)
         clauses += [(clause, later) for clause in _CLAUSE.split(sentence.text)]
     for text, later in clauses:
-        if not_affected(text) or _LATER_NOTICE.search(text):
+        if not_affected(text) or _LATER_NOTICE.search(text) or _NO_CHANGE.fullmatch(text.strip(" .!")):
             continue
         both = vocabulary.first("both_terms", text) if "both_terms" in groups else None
         if both is not None:
