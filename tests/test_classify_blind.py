@@ -20,6 +20,8 @@ BATCHES = ("batch1", "batch2", "batch3", "batch4", "batch5", "batch6", "batch7",
 #: the category/APIs/environment targets (windows are held at first sight only).
 MODEL_BATCHES = ("batch9", "batch10", "batch11", "batch12")
 LATER_BATCHES = tuple(f"batch{number}" for number in range(13, 25))
+#: The last batches, scored with the classifier as shipped and not changed for: held at first sight only.
+SHIPPED_BATCHES = ("batch25", "batch26")
 CORE = ("category", "apis", "environment")
 LOG = Path(__file__).parent / "fixtures" / "redteam" / "FIRST_SIGHT.md"
 TARGETS = {"category": 0.97, "apis": 0.95, "environment": 0.95, "window start": 0.90, "window end": 0.90}
@@ -46,14 +48,14 @@ def _first_sight_row(batch: str) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("batch", MODEL_BATCHES + LATER_BATCHES)
+@pytest.mark.parametrize("batch", MODEL_BATCHES + LATER_BATCHES + SHIPPED_BATCHES)
 def test_model_batch_keeps_its_first_sight_scores_and_misses_no_outage(batch: str) -> None:
     folder = BLIND / batch
     report = evaluate(folder / "labels.jsonl", sorted(folder.glob("*.md")))
     assert report.count == 45 and not report.missing_files
     for field, first_sight in _first_sight_row(batch).items():
         assert round(report.scores[field].accuracy, 3) >= first_sight, field
-    for field in CORE:
+    for field in CORE if batch not in SHIPPED_BATCHES else ():
         assert report.scores[field].accuracy >= TARGETS[field], [m for m in report.misses if m[1] == field]
     assert missed_outages(report) == []
 
@@ -63,4 +65,6 @@ def test_first_sight_log_has_one_row_per_batch() -> None:
     # The first-sight table's rows have 11 cells (batch, date, size, six scores, missed outages, commit).
     rows = [line for line in log.splitlines() if line.startswith("| batch") and line.count("|") == 12]
     rows = [row for row in rows if "| date |" not in row]
-    assert [row.split("|")[1].strip() for row in rows] == list(BATCHES + MODEL_BATCHES + LATER_BATCHES)
+    assert [row.split("|")[1].strip() for row in rows] == list(
+        BATCHES + MODEL_BATCHES + LATER_BATCHES + SHIPPED_BATCHES
+    )
