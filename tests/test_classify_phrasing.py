@@ -981,6 +981,45 @@ CASES = [
         None,
         None,
     ),
+    # A year is not a production date: "Når 2024 åpnes i produksjon, kommer egen melding".
+    (
+        "Inntektsår 2024 i test for Formuesgrunnlag for eiendomsskatt API",
+        "Formuesgrunnlag for eiendomsskatt API støtter nå inntektsår 2024 i testmiljøet. "
+        "Når 2024 åpnes i produksjon, kommer egen melding.",
+        "2025-02-18",
+        "api_change",
+        None,
+        ["formuesgrunnlageiendomsskatt"],
+        "test",
+        None,
+        None,
+    ),
+    # Production tied to an event still names production ("når første skatteoppgjer ... vert publisert").
+    (
+        "Ny kodeliste i Summert skattegrunnlag API",
+        "Ny kodeliste vert tilgjengeleg i testmiljøet i januar, og i produksjon når første skatteoppgjer "
+        "for 2022 vert publisert.",
+        "2022-10-18",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "both",
+        None,
+        None,
+    ),
+    # "I produksjon er 2022 framleis tilgjengeleg": production named as left as it is.
+    (
+        "Inntektsår 2022 fjernast i test",
+        "Måndag 2. februar 2026 fjernar vi inntektsår 2022 frå Summert skattegrunnlag API i testmiljøet. "
+        "I produksjon er 2022 framleis tilgjengeleg.",
+        "2026-01-27",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "test",
+        None,
+        None,
+    ),
 ]
 
 

@@ -23,9 +23,11 @@ _LATER = re.compile(
     r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|klar)\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
-    r"|\beg(?:en|et|i|a|e)\s+(?:melding|varsel|nyhet)\b"
+    r"|\b(?:egen|eget|egi|ega|eigen|eige|eiga|eigi)\s+(?:melding|varsel|nyhet)\b"
+    r"|\bnår\b[^.]{0,60}\b(?:sier|seier|melder|gir|gjev|varsler|varslar)\s+vi\b"
     # "Vi melder frå her når endringa skal setjast i produksjon", "Tidspunkt for produksjon varsles separat".
-    r"|\bnår\b|\bseparat\b|\bsærskilt\b",
+    r"|\b(?:melder\s+(?:frå|fra|ifrå)|gir\s+beskjed|gjev\s+beskjed|gi\s+beskjed|varsler|varslar)\s+(?:\w+\s+){0,2}?når\b"
+    r"|\bseparat\b|\bsærskilt\b",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)"
@@ -34,7 +36,12 @@ _MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|
 _TAKES_EFFECT = re.compile(
     rf"\b(?:fra|frå|fom\.?|fra\s+og\s+med|frå\s+og\s+med)\s+(?:\w+\s+)?\d{{1,2}}\.\s*{_MONTHS}", re.IGNORECASE
 )
-_DIGIT = re.compile(r"\d")
+# A date ("2. februar", "02.02.2026", "2026-02-02"), not any number: "Når 2024 åpnes i produksjon,
+# kommer egen melding" names a year, not a production date.
+_DATE = re.compile(
+    r"\b\d{1,2}\.\s*(?:\d{1,2}\.|(?:jan|feb|mar|apr|mai|jun|jul|aug|sep|okt|nov|des)[a-zæøå]*)|\b\d{4}-\d{2}-\d{2}\b",
+    re.IGNORECASE,
+)
 # "Ingen endring i produksjon." on its own: named to say it is left alone ("vi gjør ingen endringer
 # i API-ene i produksjon i juli" still speaks of production).
 _NO_CHANGE = re.compile(
@@ -60,7 +67,7 @@ def find_environment(
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
     clauses = []
     for sentence in prepared.sentences if groups else ():
-        later = _LATER.search(sentence.text) is not None and not _DIGIT.search(sentence.text)
+        later = _LATER.search(sentence.text) is not None and not _DATE.search(sentence.text)
         clauses += [(clause, later) for clause in _CLAUSE.split(sentence.text)]
     for text, later in clauses:
         if not_affected(text) or _LATER_NOTICE.search(text) or _NO_CHANGE.fullmatch(text.strip(" .!")):

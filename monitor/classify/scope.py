@@ -18,7 +18,9 @@ _ACTIVE = r"(?:påvirker|påverkar|berører|rører|rammer|rammar|gjelder|gjeld|o
 _NOT_AFFECTED = re.compile(
     rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}\b|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
     rf"|\b{_ACTIVE}\s+(?:ikke|ikkje)\b"
-    r"|\b(?:uendret|uendra|uberørt|uberørte|upåvirket|upåverka)\b",
+    r"|\b(?:uendret|uendra|uberørt|uberørte|upåvirket|upåverka)\b"
+    # "I produksjon er 2022 framleis tilgjengeleg": still as it was.
+    r"|\b(?:framleis|fortsatt|fremdeles)\s+(?:tilgjengelig|tilgjengeleg|tilgjengelige|uendret|uendra)\b",
     re.IGNORECASE,
 )
 _AS_ALWAYS = re.compile(
