@@ -1020,6 +1020,32 @@ CASES = [
         None,
         None,
     ),
+    # "Testmiljøet er ikkje med": the other environment named only to leave it out.
+    (
+        "Vedlikehald av API-plattforma",
+        "Tysdag 18. mars 2025 mellom kl. 19:00 og 21:00 oppgraderer vi API-plattforma i produksjon. "
+        "API-a vil vere utilgjengelege i korte bolkar.\n\nTestmiljøet er ikkje med.",
+        "2025-03-11",
+        "downtime",
+        True,
+        ["*"],
+        "prod",
+        "2025-03-18T19:00",
+        "2025-03-18T21:00",
+    ),
+    # "Kva tid ... i produksjon, kjem vi tilbake til": production not dated yet.
+    (
+        "Nye feltnamn i Summert skattegrunnlag API i AT",
+        "Den nye versjonen av Summert skattegrunnlag API er no lagd ut i AT. "
+        "Kva tid versjonen blir sett i produksjon, kjem vi tilbake til.",
+        "2019-04-02",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "test",
+        None,
+        None,
+    ),
 ]
 
 

@@ -27,7 +27,7 @@ _LATER = re.compile(
     r"|\bnår\b[^.]{0,60}\b(?:sier|seier|melder|gir|gjev|varsler|varslar)\s+vi\b"
     # "Vi melder frå her når endringa skal setjast i produksjon", "Tidspunkt for produksjon varsles separat".
     r"|\b(?:melder\s+(?:frå|fra|ifrå)|gir\s+beskjed|gjev\s+beskjed|gi\s+beskjed|varsler|varslar)\s+(?:\w+\s+){0,2}?når\b"
-    r"|\bseparat\b|\bsærskilt\b",
+    r"|\bseparat\b|\bsærskilt\b|\b(?:kommer|kjem)\s+(?:vi\s+)?tilbake\s+til\b",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)"
@@ -53,7 +53,9 @@ _TEST_RELEASE = re.compile(
     re.IGNORECASE,
 )
 _LATER_NOTICE = re.compile(
-    r"\bnytt\s+varsel\b|\bkommer\s+tilbake\s+med\b|\bvil\s+varsle\b|\bvarsle\s+på\s+nytt\b", re.IGNORECASE
+    r"\bnytt\s+varsel\b|\b(?:kommer|kjem)\s+(?:vi\s+)?tilbake\s+(?:med|til)\b|\bvil\s+varsle\b"
+    r"|\bvarsle\s+på\s+nytt\b",
+    re.IGNORECASE,
 )
 
 

@@ -19,6 +19,8 @@ _NOT_AFFECTED = re.compile(
     rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}\b|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
     rf"|\b{_ACTIVE}\s+(?:ikke|ikkje)\b"
     r"|\b(?:uendret|uendra|uberørt|uberørte|upåvirket|upåverka)\b"
+    # "Testmiljøet er ikkje med", "Produksjonsmiljøet er ikke med i denne jobben".
+    r"|\b(?:er|blir|vert)\s+(?:ikke|ikkje)\s+med\b"
     # "I produksjon er 2022 framleis tilgjengeleg": still as it was.
     r"|\b(?:framleis|fortsatt|fremdeles)\s+(?:tilgjengelig|tilgjengeleg|tilgjengelige|uendret|uendra)\b",
     re.IGNORECASE,
