@@ -29,6 +29,10 @@ KOMMUNE_APIS: tuple[str, ...] = (
     "summertskattegrunnlag",
 )
 ALL_APIS = "*"
+#: Reasons the classifier gives that others read back (monitor.classify.blend, monitor.deliver.why):
+#: a quiet reading of a notice that says there is no downtime, and unavailable data read as an error.
+REASON_NO_DOWNTIME = "the notice says there is no downtime"
+REASON_DATA_MISSING = "data missing while the API answers normally"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 FOUNDATION = {"errors", "model", "redact", "catalogue", "localtime", "monitor", "texts"}
 ALLOWED: dict[str, set[str]] = {
     "hosts": set(),  # pure host rules (redirects, links), used by fetch and sources
+    "listen": {"errors"},  # a local HTTP server on a configured host:port (status page, metrics)
     "errors": set(),
     "model": set(),
     "redact": set(),
@@ -35,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": FOUNDATION
     | {"config", "store", "fetch", "diff", "sources", "classify", "docs", "route", "deliver", "probes"},
     # web: the read-only status page; it reads the store and names things as alerts do (deliver.render).
-    "web": FOUNDATION | {"config", "store", "deliver"},
+    "web": FOUNDATION | {"config", "store", "deliver", "listen"},
     # report: reads the history and the rules, judges them with the routing (and, for the backtest,
     # the classifier) and names silences as the deliver side does; it never sends or writes.
     "report": FOUNDATION | {"config", "store", "route", "classify", "deliver"},
@@ -53,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "docs",
         "sources",
         "web",
+        "listen",
     },
     "demo": FOUNDATION
     | {"config", "store", "fetch", "classify", "route", "deliver", "probes", "pipeline", "docs", "sources"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.errors import UserError
+from monitor.listen import parse_listen
 from monitor.service import metrics
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -144,15 +146,16 @@ def test_serve_port_in_use_is_a_user_error(
 
 
 @pytest.mark.parametrize("listen", ["9464", "localhost", "127.0.0.1:http", ":9464", "127.0.0.1:70000"])
-def test_parse_listen_rejects_malformed(listen: str) -> None:
-    with pytest.raises(UserError, match="is not host:port"):
-        metrics.parse_listen(listen)
+def test_serve_rejects_a_malformed_listen_address_naming_the_setting(listen: str) -> None:
+    with pytest.raises(UserError, match=rf"settings.metrics_listen: '{re.escape(listen)}' is not host:port"):
+        metrics.serve(listen, lambda: (True, "ok"), metrics.Metrics())
 
 
 def test_parse_listen_accepts_ipv4_ipv6_and_names() -> None:
-    assert metrics.parse_listen("127.0.0.1:9464") == ("127.0.0.1", 9464)
-    assert metrics.parse_listen("[::1]:9464") == ("::1", 9464)
-    assert metrics.parse_listen("localhost:0") == ("localhost", 0)
+    setting, example = "settings.metrics_listen", "'127.0.0.1:9464'"
+    assert parse_listen("127.0.0.1:9464", setting, example) == ("127.0.0.1", 9464)
+    assert parse_listen("[::1]:9464", setting, example) == ("::1", 9464)
+    assert parse_listen("localhost:0", setting, example) == ("localhost", 0)
 
 
 def test_health_from_last_poll_fresh_and_stale() -> None:

@@ -96,9 +96,13 @@ def _starts_later(window: Window | None, notice: Notice) -> bool:
     return start.date() > local.date()
 
 
-def _window_stated(notice: Notice, prepared: Prepared, words: Vocabulary, reference: date) -> bool:
-    """Whether a downtime reading has a window: from the source, or stated in the text."""
-    return notice.window is not None or find_chain_window(prepared, words, reference)[0] is not None
+def _find_window(
+    notice: Notice, prepared: Prepared, words: Vocabulary, reference: date
+) -> tuple[Window | None, str]:
+    """A downtime's window: the source's own (a scheduled maintenance), else the one the text states."""
+    if notice.window is not None:
+        return notice.window, "window: stated by the source (scheduled start and end)"
+    return find_chain_window(prepared, words, reference)
 
 
 def classify(
@@ -121,11 +125,12 @@ def classify(
     reference = reference_date(notice)
     prepared = prepare(notice.title or "", notice.text or "")
     category, reasons = decide(prepared, words, reference, notice.tags or ())
+    found = _find_window(notice, prepared, words, reference) if category == "downtime" else None
     model = (category_model or shipped_model()) if use_model else None
     if model is not None:
         prediction = model.predict(features(notice.title or "", notice.text or ""))
         weak = any("safety net" in reason for reason in reasons)
-        stated = category != "downtime" or _window_stated(notice, prepared, words, reference)
+        stated = found is None or found[0] is not None
         category, reasons = blend_category(
             category, reasons, weak, prediction, model_threshold, window_stated=stated
         )
@@ -133,10 +138,7 @@ def classify(
     window: Window | None = None
     if category == "downtime":
         is_planned, why = planned(prepared, words)
-        if notice.window is not None:
-            window, window_why = notice.window, "window: stated by the source (scheduled start and end)"
-        else:
-            window, window_why = find_chain_window(prepared, words, reference)
+        window, window_why = found or _find_window(notice, prepared, words, reference)
         if not is_planned and _starts_later(window, notice):
             is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
         reasons += [why, window_why]

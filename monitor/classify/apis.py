@@ -77,7 +77,8 @@ def _first_in_scope(vocabulary: Vocabulary, group: str, text: str) -> re.Match[s
 
 
 def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> dict[str, str]:
-    """Kommune API id → the text that named it ("Beregnet skatt API vert ikkje endra" does not)."""
+    """Kommune API id → the text that named it ("Beregnet skatt API vert ikkje endra" does not, nor
+    an API the body names only to compare with the one in the title)."""
     text = prepared.full_text
     named: dict[str, str] = {}
     for api in KOMMUNE_APIS:
@@ -90,7 +91,7 @@ def named_apis(prepared: Prepared, vocabulary: Vocabulary, reference: date) -> d
         match = _first_in_scope(vocabulary, legacy, text)
         if match is not None:
             named["summertskattegrunnlag"] = match.group(0)
-    return named
+    return _without_references(prepared, vocabulary, named)
 
 
 def _groups_of(api: str) -> tuple[str, ...]:
@@ -100,7 +101,7 @@ def _groups_of(api: str) -> tuple[str, ...]:
     return (f"api_{api}",)
 
 
-def without_references(prepared: Prepared, vocabulary: Vocabulary, named: dict[str, str]) -> dict[str, str]:
+def _without_references(prepared: Prepared, vocabulary: Vocabulary, named: dict[str, str]) -> dict[str, str]:
     """Drop APIs the body names only to compare with the one in the title.
 
     "Spesifisert summert skattegrunnlag API er i produksjon ... de samme postene som Summert
@@ -150,7 +151,7 @@ def find_apis(
     every = vocabulary.first("all_api_terms", _opening(prepared))
     if every is not None:
         return (ALL_APIS,), f"apis: '{every.group(0)}' → all"
-    named = without_references(prepared, vocabulary, named_apis(prepared, vocabulary, reference))
+    named = named_apis(prepared, vocabulary, reference)
     if named:
         reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
         return tuple(sorted(named)), f"apis: {reason}"

@@ -27,9 +27,8 @@ import re
 from functools import cache
 from importlib import resources
 
-from monitor.classify.category import NO_DOWNTIME_SAID
 from monitor.classify.learned import NaiveBayes, Prediction
-from monitor.model import Category
+from monitor.model import REASON_NO_DOWNTIME, Category
 
 MODEL_FILE = "category_model.json"
 DATA_PACKAGE = "monitor.data"
@@ -81,7 +80,7 @@ def slight(reasons: list[str], category: Category, words: re.Pattern[str] = _TOP
 def _may_overrule(
     rules: Category, prediction: Prediction, rules_unsure: bool, reasons: list[str], window_stated: bool
 ) -> bool:
-    if prediction.category == "downtime" and any(NO_DOWNTIME_SAID in reason for reason in reasons):
+    if prediction.category == "downtime" and any(REASON_NO_DOWNTIME in reason for reason in reasons):
         return False
     if rules in _QUIET or rules_unsure:
         return True

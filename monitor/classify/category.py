@@ -25,7 +25,7 @@ from monitor.classify.chain import Chain, latest_update, read_chain
 from monitor.classify.fuzzy import misspelt
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
-from monitor.model import Category
+from monitor.model import REASON_DATA_MISSING, REASON_NO_DOWNTIME, Category
 
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
@@ -64,10 +64,6 @@ _STILL = re.compile(
     r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*)\b",
     re.IGNORECASE,
 )
-#: The reason a quiet reading carries when the notice itself says there is no downtime (blend reads it).
-NO_DOWNTIME_SAID = "the notice says there is no downtime"
-#: The reason of an unavailability read as an error: data is missing while the API answers.
-DATA_MISSING = "data missing while the API answers normally"
 # Maintenance is downtime only with unavailability (GUIDE): "Digdir ventar ikkje nedetid" takes it away.
 _MAINTENANCE = re.compile(r"vedlikeh|oppgrader|maintenance|upgrade|service\s*vindu", re.IGNORECASE)
 _NO_DOWNTIME = re.compile(
@@ -264,10 +260,9 @@ def decide(
     if chain.stage == "monitoring":
         update = latest_update(prepared, chain)
         lasting = _STILL.search(update.body)
-        if lasting is None and _STILL_WORD.search(update.body):
-            # "ser framleis at ein del kall ... blir avbrotne": still, and a fault in the same update.
-            found = error_hits(update, vocabulary) + downtime_hits(update, vocabulary)
-            lasting = _STILL_WORD.search(update.body) if found else None
+        still = _STILL_WORD.search(update.body) if lasting is None else None
+        if still is not None and (error_hits(update, vocabulary) or downtime_hits(update, vocabulary)):
+            lasting = still  # "ser framleis at ein del kall ... blir avbrotne": still, and a fault
         if lasting is not None:
             said = f"the update says it is not over ('{lasting.group(0)}')"
             return "error", [f"category error: status '{chain.label}' and {said}"]
@@ -287,7 +282,7 @@ def _decide_text(
     category, reasons = _decide_prose(prepared, vocabulary, reference, tags, allow_resolved)
     calm = says_no_downtime(prepared) if category in ("info", "api_change") else None
     if calm is not None:
-        reasons = [*reasons, f"category {category}: {NO_DOWNTIME_SAID} ('{calm}')"]
+        reasons = [*reasons, f"category {category}: {REASON_NO_DOWNTIME} ('{calm}')"]
     return category, reasons
 
 
@@ -323,7 +318,7 @@ def _decide_prose(
             continue
         if hits and category == "downtime" and data_unavailable(prepared, hits):
             terms = ", ".join(repr(hit.term) for hit in _best(hits))
-            return "error", [f"category error: {DATA_MISSING} ({terms})"]
+            return "error", [f"category error: {REASON_DATA_MISSING} ({terms})"]
         if hits:
             return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]
     changes = api_change_hits(prepared, vocabulary, reference)

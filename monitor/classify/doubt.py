@@ -18,21 +18,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis, without_references
+from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis
 from monitor.classify.category import downtime_hits, error_hits
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
 from monitor.model import ALL_APIS, Category, Environment
 
 QUIET: tuple[Category, ...] = ("info", "api_change")
-# Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
-# in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
 # "fekk skatteoppgjeret sitt", "skatteoppgjøret i Min side": a person's settlement, not the APIs.
 _OWN_BEFORE = re.compile(r"\b(?:fikk|fekk|får|mottok|mottar|fått)\s+$", re.IGNORECASE)
 _OWN_AFTER = re.compile(
     r"^\s+(?:sitt|sine|deira|deres|hans|hennes|hennar|i\s+min\s+side|på\s+min\s+side)\b", re.I
 )
 _WEAK_ENVIRONMENT = frozenset({"test", "at", "prod", "ver2"})
+# Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
+# in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
 _TOPIC_NOUNS = re.compile(r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr)\w*$", re.I)
 
 
@@ -62,8 +62,7 @@ def api_candidates(
     if ALL_APIS in apis or category not in INCIDENTS:
         return ()  # an API change names its API precisely; a missed outage is what costs
     text = prepared.full_text
-    named = without_references(prepared, vocabulary, named_apis(prepared, vocabulary, reference))
-    candidates: set[str] = set(named) - set(apis)
+    candidates: set[str] = set(named_apis(prepared, vocabulary, reference)) - set(apis)
     if any(not _settlement(text, match) for match in vocabulary.find("group_skatteoppgjor", text)):
         candidates |= set(SKATTEOPPGJOR_APIS) - set(apis)
     if category in ("downtime", "error") and vocabulary.has("all_api_terms", text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.model import Alert
+from monitor.model import REASON_DATA_MISSING, REASON_NO_DOWNTIME, Alert
 from monitor.texts import nb, say
 
 FOOTER_REASONS = 2
@@ -31,10 +31,7 @@ CLASSIFIER_PREFIX = re.compile(
 _MODEL = re.compile(r"model: \w+ \(p=([0-9.]+)")
 _HIT = re.compile(r"'([^']*)' in (title|body)")
 _PLACES = {"title": "reason.in_title", "body": "reason.in_body"}
-# monitor/classify/category.py's NO_DOWNTIME_SAID and DATA_MISSING reasons.
-_SAID = re.compile(
-    r"(the notice says there is no downtime|data missing while the API answers normally) \((.*)\)"
-)
+_SAID = re.compile(rf"({re.escape(REASON_NO_DOWNTIME)}|{re.escape(REASON_DATA_MISSING)}) \((.*)\)")
 _DOC_REASON = re.compile(r"dokumentasjonsendring: (\d+) linjer? endret i «(.*)»")
 _SPEC_REASON = re.compile(r"OpenAPI: (\d+) brytende endringe?r?, (\d+) ikke-brytende")
 
@@ -118,11 +115,7 @@ def _category_reason(tail: str, language: str) -> str | None:
         return say(language, "reason.nothing")
     said = _SAID.fullmatch(tail)
     if said:
-        key = (
-            "reason.no_downtime"
-            if said.group(1) == "the notice says there is no downtime"
-            else "reason.data_missing"
-        )
+        key = "reason.no_downtime" if said.group(1) == REASON_NO_DOWNTIME else "reason.data_missing"
         return say(language, key, terms=said.group(2).replace("'", "").strip())
     return _hits(tail, language) or None
 

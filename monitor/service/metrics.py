@@ -9,15 +9,13 @@ All metric names carry the `driftsvarsel_` prefix.
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 
-from monitor.errors import UserError
+from monitor.listen import Listening, start
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +23,6 @@ NAMESPACE = "driftsvarsel"
 DEFAULT_LISTEN = "127.0.0.1:9464"
 # A scraper or health checker that stops sending mid-request must not hold a thread forever.
 REQUEST_TIMEOUT_SECONDS = 10.0
-# How long stop() waits for the serving thread (a request in progress may hold it).
-STOP_TIMEOUT_SECONDS = 5.0
-# How often the serving loop checks for stop(); stop() takes up to this long.
-SHUTDOWN_POLL_SECONDS = 0.1
 
 Health = Callable[[], tuple[bool, str]]
 
@@ -143,33 +137,8 @@ def format_age(now: datetime, then: datetime) -> str:
     return f"{round(seconds / 86400)}d"
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """ "host:port" or "[v6]:port" -> (host, port). Raises UserError naming settings.metrics_listen."""
-    host, sep, port_text = listen.strip().rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
-        raise UserError(
-            f"settings.metrics_listen: {listen!r} is not host:port "
-            f"(write e.g. {DEFAULT_LISTEN!r} or '[::1]:9464')"
-        )
-    return host, int(port_text)
-
-
-class MetricsServer:
-    """A running /metrics + /healthz server. `url` is its base; `stop()` shuts it down."""
-
-    def __init__(self, server: ThreadingHTTPServer, thread: threading.Thread) -> None:
-        self._server = server
-        self._thread = thread
-        self.host: str = str(server.server_address[0])
-        self.port: int = int(server.server_address[1])
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{host}:{self.port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(STOP_TIMEOUT_SECONDS)
+#: A running /metrics + /healthz server; `url` is its base, `stop()` shuts it down.
+MetricsServer = Listening
 
 
 def serve(listen: str, health: Health, metrics: Metrics = METRICS) -> MetricsServer:
@@ -178,25 +147,10 @@ def serve(listen: str, health: Health, metrics: Metrics = METRICS) -> MetricsSer
     Binds exactly what is configured. Raises UserError when the address is malformed or
     cannot be bound (in use, not local).
     """
-    host, port = parse_listen(listen)
-    handler = _make_handler(metrics, health)
-    server_class = type(
-        "_Server",
-        (ThreadingHTTPServer,),
-        {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET, "daemon_threads": True},
+    example = f"{DEFAULT_LISTEN!r} or '[::1]:9464'"
+    running = start(
+        listen, "settings.metrics_listen", example, _make_handler(metrics, health), "metrics-http"
     )
-    try:
-        server = server_class((host, port), handler)
-    except OSError as error:
-        raise UserError(
-            f"settings.metrics_listen: cannot listen on {listen}: {error} "
-            "(pick a free port or an address of this machine)"
-        ) from error
-    thread = threading.Thread(
-        target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), name="metrics-http", daemon=True
-    )
-    thread.start()
-    running = MetricsServer(server, thread)
     logger.info("metrics at %s/metrics, health at %s/healthz", running.url, running.url)
     return running
 

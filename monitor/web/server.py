@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from monitor.errors import UserError
+from monitor.listen import Listening, start
 from monitor.web.page import render_page
 from monitor.web.view import Overview, to_json
 
@@ -23,8 +21,6 @@ logger = logging.getLogger(__name__)
 
 #: A browser that stops sending mid-request must not hold a thread forever.
 REQUEST_TIMEOUT_SECONDS = 10.0
-STOP_TIMEOUT_SECONDS = 5.0
-SHUTDOWN_POLL_SECONDS = 0.1
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -36,47 +32,14 @@ HEADERS = {
 }
 
 
-class WebServer:
-    """A running status page; `url` is its base, `stop()` shuts it down."""
-
-    def __init__(self, server: ThreadingHTTPServer, thread: threading.Thread) -> None:
-        self._server, self._thread = server, thread
-        host, port = str(server.server_address[0]), int(server.server_address[1])
-        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(STOP_TIMEOUT_SECONDS)
-
-
-def parse_listen(listen: str) -> tuple[str, int]:
-    """ "host:port" or "[v6]:port" → (host, port). Raises UserError naming settings.web_listen."""
-    host, sep, port = listen.strip().rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise UserError(f"settings.web_listen: {listen!r} is not host:port (write e.g. '127.0.0.1:8080')")
-    return host, int(port)
+#: A running status page; `url` is its base, `stop()` shuts it down.
+WebServer = Listening
 
 
 def serve(listen: str, overview: Callable[[], Overview]) -> WebServer:
     """Serve the status page on `listen` (port 0 picks a free one). Raises UserError when the
     address is malformed or cannot be bound."""
-    host, port = parse_listen(listen)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type("_Server", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True})
-    try:
-        server = server_class((host, port), _make_handler(overview))
-    except OSError as error:
-        raise UserError(
-            f"settings.web_listen: cannot listen on {listen}: {error} "
-            "(pick a free port or an address of this machine)"
-        ) from error
-    thread = threading.Thread(
-        target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), name="web", daemon=True
-    )
-    thread.start()
-    running = WebServer(server, thread)
+    running = start(listen, "settings.web_listen", "'127.0.0.1:8080'", _make_handler(overview), "web")
     logger.info("status page at %s/ (JSON at %s/status.json)", running.url, running.url)
     return running
 
