@@ -1046,6 +1046,65 @@ CASES = [
         None,
         None,
     ),
+    (
+        "Ny versjon av Beregnet skatt API i testmiljøet",
+        "Versjon 2.3 av Beregnet skatt API ligger nå på beregnetskatt.api.skatteetaten-test.no med et nytt "
+        "felt for fradrag. Overgangen i produksjon tar vi når vi har fått erfaring fra testingen.",
+        "2026-03-10",
+        "api_change",
+        None,
+        ["beregnetskatt"],
+        "test",
+        None,
+        None,
+    ),
+    (
+        "Nytt felt i Summert skattegrunnlag API",
+        "Summert skattegrunnlag API har fått eit nytt felt i testmiljøet. Produksjonssetjinga skjer når "
+        "leverandørane har testa ferdig.",
+        "2026-04-14",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "test",
+        None,
+        None,
+    ),
+    (
+        "Nytt felt i Inntekt API",
+        "Inntekt API i testmiljøet har frå i dag eit nytt felt for opptjeningsperiode. Endringa blir teken "
+        "i bruk i produksjon måndag 9. mars.",
+        "2026-02-16",
+        "api_change",
+        None,
+        ["inntekt"],
+        "both",
+        None,
+        None,
+    ),
+    (
+        "Endra feltnamn i Inntekt API",
+        "Dei nye feltnamna i Inntekt API ligg i test no. I produksjon kjem endringa i løpet av neste veke.",
+        "2026-02-16",
+        "api_change",
+        None,
+        ["inntekt"],
+        "both",
+        None,
+        None,
+    ),
+    (
+        "Formuesgrunnlag eiendomsskatt: ny kodeliste",
+        "Den nye kodelisten for eiendomstype i Formuesgrunnlag eiendomsskatt API er tatt i bruk i "
+        "testmiljøet. Når den blir gjort gjeldende i produksjon, gir vi beskjed på denne siden.",
+        "2025-11-04",
+        "api_change",
+        None,
+        ["formuesgrunnlageiendomsskatt"],
+        "test",
+        None,
+        None,
+    ),
 ]
 
 

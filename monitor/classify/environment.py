@@ -3,7 +3,10 @@
 A sentence that says an environment is not affected ("Produksjonsmiljøet er ikke berørt",
 "Produksjon går som normalt") or
 only announces a later notice ("Det vil komme nytt varsel når api'et er oppdatert i test og
-produksjon") does not count.
+produksjon") does not count. In an API change released in test, production counts only where the
+notice says when (a date, a month, a weekday, "i løpet av veka", "samtidig"): "test now, production
+when we are ready" is test, however it is worded (the blind batches' convention: a test release is
+`both` when it names its production date).
 """
 
 from __future__ import annotations
@@ -52,6 +55,26 @@ _TEST_RELEASE = re.compile(
     r"\b(?:allerede|alt|først|fyrst|nå|no)\s+(?:\w+\s+)?(?:tilgjengelig|tilgjengeleg|ute|i)\b|\b\d{1,2}\.\s",
     re.IGNORECASE,
 )
+_WEEKDAYS = r"(?:mandag|måndag|tirsdag|tysdag|onsdag|torsdag|fredag|lørdag|laurdag|søndag|sundag)"
+# What dates a production step besides a date: a month, a weekday, a week, today or tomorrow, "at the
+# same time", "in the course of the week", or test named beside it ("i både test og produksjon").
+_ANCHOR = re.compile(
+    rf"\b{_MONTHS}\b|\b{_WEEKDAYS}\b|\b(?:uke|veke)\s*\d|\bi\s+(?:dag|morgen|morgon|kveld|natt)\b"
+    r"|\b(?:samtidig|samstundes|allerede|alt|nå|no)\b|\b(?:samme|same)\s+(?:dag|tid|tidspunkt|dato|versjon)\b"
+    r"|\b(?:både|og)\s+(?:i\s+)?test|\btest\w*\s+(?:og|eller|,)\s+(?:i\s+)?prod"
+    r"|\bi\s+løpet\s+av\s+(?:\w+\s+)?(?:dagen|døgnet|veka|uka|uken|veke|helga|helgen)\b"
+    r"|\b(?:neste|kommende|komande|denne|dette)\s+(?:uke|veke|måned|månad|dag|helg)\b"
+    r"|\bom\s+(?:\w+\s+)?(?:dager|dagar|uker|veker|timer)\b",
+    re.IGNORECASE,
+)
+# A sentence about what is still to come ("Produksjonsdato kunngjøres senere", "Når endringa kjem i
+# produksjon, seier vi frå"), not a report of what is done ("API-et er oppdatert i produksjon").
+_FUTURE = re.compile(
+    r"\b(?:kommer|kjem|vil|skal|blir|vert|når|kva\s+tid|hvilken|kva\s+dag|senere|seinare|planlegg\w*"
+    r"|forvent\w*|venter|ventar|varsl\w*|kunngj\w*|bestem\w*|avklar\w*|fastsett\w*|fastsatt|tas|takast"
+    r"|\w+es|\w+ast)\b",
+    re.IGNORECASE,
+)
 _LATER_NOTICE = re.compile(
     r"\bnytt\s+varsel\b|\b(?:kommer|kjem)\s+(?:vi\s+)?tilbake\s+(?:med|til)\b|\bvil\s+varsle\b"
     r"|\bvarsle\s+på\s+nytt\b",
@@ -67,10 +90,9 @@ def find_environment(
     prod: list[str] = []
     full = prepared.full_text
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
-    clauses = []
-    for sentence in prepared.sentences if groups else ():
-        later = _LATER.search(sentence.text) is not None and not _DATE.search(sentence.text)
-        clauses += [(clause, later) for clause in _CLAUSE.split(sentence.text)]
+    sentences = [sentence.text for sentence in prepared.sentences] if groups else []
+    release = category == "api_change" and _names_test(sentences, vocabulary)
+    clauses = [(part, _later(text, release)) for text in sentences for part in _CLAUSE.split(text)]
     for text, later in clauses:
         if not_affected(text) or _LATER_NOTICE.search(text) or _NO_CHANGE.fullmatch(text.strip(" .!")):
             continue
@@ -96,6 +118,22 @@ def find_environment(
 def _test_release(clauses: list[str], vocabulary: Vocabulary) -> bool:
     """A clause dates the change in test ("allerede tilgjengelig i testmiljøet", "i test 6. oktober")."""
     return any(vocabulary.has("test_terms", clause) and _TEST_RELEASE.search(clause) for clause in clauses)
+
+
+def _names_test(sentences: list[str], vocabulary: Vocabulary) -> bool:
+    """Some clause names test and does not leave it out."""
+    clauses = (clause for sentence in sentences for clause in _CLAUSE.split(sentence))
+    return any(vocabulary.has("test_terms", clause) and not not_affected(clause) for clause in clauses)
+
+
+def _later(sentence: str, release: bool) -> bool:
+    """The sentence speaks of production to come without saying when: always for the known ways of
+    saying so (`_LATER`); in a test release (`release`), for any future sentence with no anchor."""
+    if _DATE.search(sentence) is not None:
+        return False
+    if _LATER.search(sentence) is not None:
+        return True
+    return release and _ANCHOR.search(sentence) is None and _FUTURE.search(sentence) is not None
 
 
 def _effective_dates(prepared: Prepared, vocabulary: Vocabulary) -> list[str]:
