@@ -1105,6 +1105,66 @@ CASES = [
         None,
         None,
     ),
+    (
+        "Ny versjon av Beregnet skatt API rettar utrekninga",
+        "Ein ny versjon av Beregnet skatt API vart lagd ut i produksjon i natt. Trinnskatten blir no rekna "
+        "ut på same måte som i skatteoppgjeret. Skatteoppgjer de henta mellom 3. og 6. mars, kan de hente "
+        "på nytt.",
+        "2026-03-07",
+        "resolved",
+        None,
+        ["beregnetskatt"],
+        "prod",
+        None,
+        None,
+    ),
+    (
+        "Feil beløp i Inntekt API",
+        "Inntekt API returnerer feil beløp for enkelte inntekter frå februar. Når feilen er retta, bør de "
+        "hente data for desse personane på nytt.",
+        "2026-03-02",
+        "error",
+        None,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Nytt skjema for tilgang til Summert skattegrunnlag API",
+        "Frå 1. mai søkjer kommunane om tilgang med eit nytt skjema i Altinn. Tilgangar de alt har, gjeld "
+        "vidare. API-et blir ikkje endra.",
+        "2026-04-07",
+        "info",
+        None,
+        ["summertskattegrunnlag"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Driftsproblem",
+        "Sidan kl. 09.10 i dag er Summert skattegrunnlag API og Beregnet skatt API for skatteoppgjeret "
+        "nede. Vi arbeider med saka.",
+        "2026-05-12",
+        "downtime",
+        False,
+        ["beregnetskatt", "summertskattegrunnlag"],
+        "unspecified",
+        "2026-05-12T09:10",
+        None,
+    ),
+    (
+        "Driftsforstyrrelser Inntekt API",
+        "Fra kl. 13.40 får konsumentene ikke svar på kall mot Inntekt API. Vi feilsøker.",
+        "2026-05-19",
+        "downtime",
+        False,
+        ["inntekt"],
+        "unspecified",
+        "2026-05-19T13:40",
+        None,
+    ),
 ]
 
 

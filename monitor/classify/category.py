@@ -81,6 +81,18 @@ _ANSWERS_NORMALLY = re.compile(
     r"\s+(?:\w+\s+)?(?:som\s+)?normalt\b",
     re.IGNORECASE,
 )
+# "Selve API-et endres ikke", "Det er ingen endringer i tjenestene": the notice says the API stays
+# as it is, so what else it changes (a form, an agreement) is not an API change.
+_API_UNCHANGED = re.compile(
+    r"\b(?:api-et|api'et|apiet|api-ene|api-a|tjenesten|tenesta|tjenestene|tenestene|grensesnittet)\s+"
+    r"(?:\w+\s+)?(?:(?:endres|endrast)\s+(?:ikke|ikkje)|(?:blir|vert)\s+(?:ikke|ikkje)\s+endr\w*"
+    r"|(?:er|blir|vert|forblir)\s+uendr\w*)\b"
+    r"|\bingen\s+endring\w*\s+i\s+(?:selve\s+)?(?:api\w*|tjenest\w*|tenest\w*|grensesnitt\w*)",
+    re.IGNORECASE,
+)
+_DOCUMENTATION = re.compile(r"dokumentasjon|beskriv|xsd|spesifikasjon|openapi|swagger", re.IGNORECASE)
+_REFETCH = re.compile(r"på\s+nytt$", re.IGNORECASE)
+_BUT = re.compile(r"\bmen\b", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -135,6 +147,8 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
         for match, before in _hits(vocabulary, "resolved_terms", sentence):
             if _OTHERS.search(sentence.text):
                 continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
+            if _REFETCH.search(match.group(0)) and vocabulary.has("future_terms", sentence.text):
+                continue  # "Når feilen er retta, bør de hente data på nytt": not yet
             if not vocabulary.has("future_terms", before):
                 standing = not _RETURN.search(sentence.text)
                 found.append(Hit("resolved", match.group(0), sentence.in_title, standing))
@@ -322,6 +336,10 @@ def _decide_prose(
         if hits:
             return category, [f"category {category}: " + ", ".join(hit.describe() for hit in _best(hits))]
     changes = api_change_hits(prepared, vocabulary, reference)
+    unchanged = _api_unchanged(prepared) if changes else None
+    if unchanged is not None and not any(_DOCUMENTATION.search(hit.term) for hit in changes):
+        passed.append(f"api_change ('{changes[0].term}': the notice says '{unchanged}')")
+        changes = []
     drift = _drift_notice(prepared, tags, include_tags=not changes)
     if drift is not None and topic is None:
         # A missed outage costs most: an operations notice we cannot read is reported as an error.
@@ -337,6 +355,15 @@ def _decide_prose(
             return "info", [f"category info: topic '{topic}' in title outweighs " + ", ".join(mentioned)]
         return "info", [f"category info: topic '{topic}' in title"]
     return "info", ["category info: no downtime, error, resolution or API change terms"]
+
+
+def _api_unchanged(prepared: Prepared) -> str | None:
+    """A body sentence that says the API itself is not changed, with no "men" to take it back."""
+    for sentence in prepared.body_sentences:
+        match = _API_UNCHANGED.search(sentence.text)
+        if match is not None and _BUT.search(sentence.text, match.end()) is None:
+            return match.group(0)
+    return None
 
 
 def _contrast_only(prepared: Prepared, vocabulary: Vocabulary, hits: list[Hit]) -> bool:
