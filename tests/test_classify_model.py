@@ -134,6 +134,10 @@ def test_blend_overrules_a_default_info_and_an_error_that_is_over() -> None:
         blend_category("error", ["category error: 'feil' in body"], False, _prediction("resolved"))[0]
         == "resolved"
     )
+    # Not at 0.99: "Vi undersøker ... i formiddag" read as resolved from 'i formiddag' stays an error.
+    investigating = ["category error: 'Treghet' in title, 'Vi undersøker' in body"]
+    assert blend_category("error", investigating, False, _prediction("resolved", 0.992))[0] == "error"
+    assert blend_category("error", investigating, False, _prediction("resolved", 0.9995))[0] == "resolved"
 
 
 def test_blend_needs_confidence_and_evidence() -> None:

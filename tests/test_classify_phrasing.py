@@ -1165,6 +1165,92 @@ CASES = [
         "2026-05-19T13:40",
         None,
     ),
+    (
+        "Inntekt API avviser kall",
+        "Status: Overvåkes\n\nOvervåkes · 02.03.2026 10:10\nEn retting er lagt inn, og de fleste kall "
+        "fungerer. Noen kall mot Inntekt API får likevel fortsatt 403 Forbidden.\n\nUndersøkes · "
+        "02.03.2026 08:30\nMange kall mot Inntekt API avvises med 403. Vi undersøker.",
+        "2026-03-02",
+        "error",
+        None,
+        ["inntekt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Feil i Beregnet skatt API",
+        "Status: Overvåkast\n\nOvervåkast · 11.03.2026 14:00\nLeverandøren har sett i verk eit mellombels "
+        "tiltak. Feilen er ikkje løyst enno, og vi følgjer med.\n\nIdentifisert · 11.03.2026 "
+        "11:20\nBeregnet skatt API gir feil trinnskatt for nokre personar.",
+        "2026-03-11",
+        "error",
+        None,
+        ["beregnetskatt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Treghet i Summert skattegrunnlag API",
+        "Summert skattegrunnlag API svarer tregt i formiddag. Vi undersøker årsaken. Andre API-er fungerer "
+        "som normalt.",
+        "2026-04-20",
+        "error",
+        None,
+        ["summertskattegrunnlag"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Dokumentasjon for Beregnet skatt API",
+        "Eksempelet på JSON-svar i dokumentasjonen for Beregnet skatt API er rettet. Feltet for trinnskatt "
+        "hadde feil navn i eksempelet.",
+        "2026-01-13",
+        "api_change",
+        None,
+        ["beregnetskatt"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Nye rutinar for varsling av vedlikehald",
+        "Status: Informasjon\n\nInformasjon · 03.02.2026 09:00\nFrå mars sender vi varsel om planlagt "
+        "vedlikehald to veker i førevegen, og alle varsel får namnet på tenesta i tittelen.",
+        "2026-02-03",
+        "info",
+        None,
+        [],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Oppgradering av AT tysdag",
+        "Tysdag 10. mars frå kl. 09.00 til kl. 12.00 blir Inntekt API i AT utilgjengeleg på grunn av "
+        "oppgradering. Produksjonsmiljøet blir ikkje rørt.",
+        "2026-03-05",
+        "downtime",
+        True,
+        ["inntekt"],
+        "test",
+        "2026-03-10T09:00",
+        "2026-03-10T12:00",
+    ),
+    (
+        "Ny versjon av Inntekt API i test",
+        "Versjon 3 av Inntekt API er lagt ut i testmiljøet med nye felt for opptjeningsperiode. Dato for "
+        "produksjonssetting er ikke satt.",
+        "2026-05-04",
+        "api_change",
+        None,
+        ["inntekt"],
+        "test",
+        None,
+        None,
+    ),
 ]
 
 

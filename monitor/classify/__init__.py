@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from monitor.classify import vocab
-from monitor.classify.apis import ComponentLookup, find_apis
+from monitor.classify.apis import STRUCTURED_APIS, ComponentLookup, find_apis
 from monitor.classify.blend import THRESHOLD, blend_category, shipped_model
 from monitor.classify.category import decide, planned
 from monitor.classify.doubt import api_candidates, environment_unsure, incident_alternative
@@ -142,12 +142,14 @@ def classify(
         if not is_planned and _starts_later(window, notice):
             is_planned, why = True, f"planned: the window starts after the notice was published ({why})"
         reasons += [why, window_why]
-    apis, why = find_apis(prepared, words, reference, category, notice.tags, components)
-    reasons.append(why)
+    apis, apis_why = find_apis(prepared, words, reference, category, notice.tags, components)
+    reasons.append(apis_why)
     environment, why = find_environment(prepared, words, category)
     reasons.append(why)
     alternative = incident_alternative(prepared, words, category)
-    candidates = api_candidates(prepared, words, reference, category, apis)
+    # Components on a status page name the APIs as data: the prose does not widen them.
+    structured = apis_why.startswith(STRUCTURED_APIS)
+    candidates = () if structured else api_candidates(prepared, words, reference, category, apis)
     doubts = (
         ("category", alternative),
         ("apis", candidates),

@@ -27,6 +27,8 @@ from monitor.model import ALL_APIS, KOMMUNE_APIS
 
 SKATTEOPPGJOR_APIS = ("beregnetskatt", "spesifisertsummertskattegrunnlag", "summertskattegrunnlag")
 LEGACY_SKATTEGRUNNLAG_UNTIL = 2018
+#: How the reason starts when the status page's components decided the APIs.
+STRUCTURED_APIS = "apis: status-page components"
 INCIDENTS = ("downtime", "error", "resolved")
 #: A status-page component name → its API ids, or None when unknown (monitor.catalogue.components).
 ComponentLookup = Callable[[str], tuple[str, ...] | None]
@@ -194,4 +196,4 @@ def _from_components(prepared: Prepared, lookup: ComponentLookup) -> tuple[tuple
         return None
     union = {api for apis in found if apis is not None for api in apis}
     apis = (ALL_APIS,) if ALL_APIS in union else tuple(sorted(union))
-    return apis, f"apis: status-page components {', '.join(map(repr, names))} → {', '.join(apis) or 'none'}"
+    return apis, f"{STRUCTURED_APIS} {', '.join(map(repr, names))} → {', '.join(apis) or 'none'}"

@@ -31,7 +31,11 @@ _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
 _LAST_WORDS = 3
 _CLAUSE_REACH = 300
-_OTHERS = re.compile(r"\b(?:for\s+øvrig|øvrige|elles|ellers)\b", re.IGNORECASE)
+_OTHERS = re.compile(
+    r"\b(?:for\s+øvrig|øvrige|elles|ellers|resten\s+av|dei\s+andre|de\s+andre)\b"
+    r"|\bandre\s+(?:tjenest|tenest|api|delingst|system|løysing|løsning)",
+    re.IGNORECASE,
+)
 # "Brukerstøtten er stengt i påsken": people closed for a holiday, not a service unavailable.
 _PEOPLE = re.compile(
     r"\b(?:brukerstøtt\w*|brukarstøtt\w*|kundesenter\w*|kundesenteret|support\w*|sentralbord\w*|kontor\w*"
@@ -61,7 +65,7 @@ _STILL_WORD = re.compile(r"\b(?:framleis|fremdeles|fortsatt|enno|ennå)\b", re.I
 _STILL = re.compile(
     r"\b(?:framleis|fremdeles|fortsatt|fortsett|enno|ennå|still)\s+(?:\w+\s+){0,3}?"
     r"(?:over|under|høy\w*|høg\w*|treg\w*|lang\w*|feil\w*|problem\w*|ustabil\w*|forsink\w*|mangl\w*|"
-    r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*)\b",
+    r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*|avvis\w*|avvist\w*|[45]\d\d)\b",
     re.IGNORECASE,
 )
 # Maintenance is downtime only with unavailability (GUIDE): "Digdir ventar ikkje nedetid" takes it away.
@@ -92,7 +96,15 @@ _API_UNCHANGED = re.compile(
 )
 _DOCUMENTATION = re.compile(r"dokumentasjon|beskriv|xsd|spesifikasjon|openapi|swagger", re.IGNORECASE)
 _REFETCH = re.compile(r"på\s+nytt$", re.IGNORECASE)
+# What a documentation fix names: "Tabellen over feilkoder er rettet", "Skrivefeilen i eksempelet er retta".
+_FIXED_TEXT = re.compile(
+    r"\b(?:dokumentasjon\w*|tabell\w*|beskrivels\w*|eksempl?\w*|skrivefeil\w*|lenk\w*|tekst\w*|feilkode\w*|"
+    r"feltbeskriv\w*|skrivemåte\w*|stavefeil\w*)",
+    re.IGNORECASE,
+)
 _BUT = re.compile(r"\bmen\b", re.IGNORECASE)
+# Words that name maintenance or downtime as a topic, not a state of a service.
+_TOPIC_DOWNTIME = re.compile(r"[\wæøå-]*(?:nedetid|vedlikeh[oa]ld)[\wæøå-]*", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -149,6 +161,8 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
             if _REFETCH.search(match.group(0)) and vocabulary.has("future_terms", sentence.text):
                 continue  # "Når feilen er retta, bør de hente data på nytt": not yet
+            if _FIXED_TEXT.search(before):
+                continue  # "tabellen over feilkoder er rettet": a correction to documentation
             if not vocabulary.has("future_terms", before):
                 standing = not _RETURN.search(sentence.text)
                 found.append(Hit("resolved", match.group(0), sentence.in_title, standing))
@@ -215,9 +229,16 @@ def _misspelt_downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[
 
 
 def _says_fixed(sentence: Sentence, vocabulary: Vocabulary) -> bool:
+    """The sentence says something was fixed: not "skal rettes", not "Feilen er ikkje løyst enno"."""
     return any(
-        not vocabulary.has("future_terms", before) for _, before in _hits(vocabulary, "fixed_terms", sentence)
+        not vocabulary.has("future_terms", before)
+        and not vocabulary.has("negation_terms", _last_words(before, 2))
+        for _, before in _hits(vocabulary, "fixed_terms", sentence)
     )
+
+
+def _negated(before: str, vocabulary: Vocabulary) -> bool:
+    return vocabulary.has("negation_terms", _last_words(before, 2))
 
 
 def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
@@ -227,7 +248,7 @@ def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     for sentence in sentences:
         if _says_fixed(sentence, vocabulary):
             continue
-        if fixed and _PAST.search(sentence.text):
+        if fixed and _PAST.search(sentence.text) and not _STILL_WORD.search(sentence.text):
             continue  # "Vi har rettet en feil i dokumentasjonen. Feltet var beskrevet med feil type."
         if _TABLE_ROW.search(sentence.text):
             continue  # "| Feil i personidentifikator | 404 | 400 |" documents a contract, not an incident
@@ -269,6 +290,8 @@ def decide(
         return _decide_text(prepared, vocabulary, reference, tags, allow_resolved=True)
     if chain.stage == "resolved":
         return "resolved", [f"category resolved: status '{chain.label}' (the newest status-page update)"]
+    if chain.stage == "notice":
+        return _notice(prepared, vocabulary, reference, tags, chain)
     if chain.stage == "changed":
         return "downtime", [f"category downtime: status '{chain.label}' (an announced downtime changed)"]
     if chain.stage == "monitoring":
@@ -298,6 +321,21 @@ def _decide_text(
     if calm is not None:
         reasons = [*reasons, f"category {category}: {REASON_NO_DOWNTIME} ('{calm}')"]
     return category, reasons
+
+
+def _notice(
+    prepared: Prepared, vocabulary: Vocabulary, reference: date, tags: tuple[str, ...], chain: Chain
+) -> tuple[Category, list[str]]:
+    """A status-page notice ("Status: Informasjon") is neither incident nor maintenance: its prose
+    decides, but words for maintenance as a topic ("Slik varsler vi planlagt vedlikehold") make no
+    downtime without a word for unavailability."""
+    category, reasons = _decide_text(prepared, vocabulary, reference, tags, allow_resolved=True)
+    said = f"status '{chain.label}': a notice, neither incident nor maintenance"
+    hits = downtime_hits(prepared, vocabulary) if category == "downtime" else []
+    if hits and all(_TOPIC_DOWNTIME.fullmatch(hit.term) for hit in hits):
+        terms = ", ".join(hit.describe() for hit in _best(hits))
+        return "info", [f"category info: {said}, and only words for the topic ({terms})"]
+    return category, [*reasons, said]
 
 
 def _still_open(chain: Chain, category: Category, reasons: list[str]) -> tuple[Category, list[str]]:

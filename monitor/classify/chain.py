@@ -20,7 +20,7 @@ from typing import Literal
 
 from monitor.classify.text import Prepared, Sentence
 
-Stage = Literal["resolved", "monitoring", "open", "scheduled", "changed"]
+Stage = Literal["resolved", "monitoring", "open", "scheduled", "changed", "notice"]
 
 _STAGES: dict[Stage, tuple[str, ...]] = {
     "resolved": ("løst", "løyst", "resolved", "fullført", "fullf[øo]rt", "ferdig", "completed", "avslutta?"),
@@ -64,6 +64,8 @@ _STAGES: dict[Stage, tuple[str, ...]] = {
         "forlenget",
         "forlenga",
     ),  # fmt: skip
+    # "Status: Informasjon": a notice on the status page that is neither an incident nor a maintenance.
+    "notice": ("informasjon", "information", "kunngjøring", "kunngjering", "melding"),
 }
 _LABEL = "|".join(term for terms in _STAGES.values() for term in terms)
 # "Løst - text", "Løst – text", "Løst (22.05.2024 kl. 12:30): text", "Løst: text" at a sentence start.
@@ -76,16 +78,14 @@ _UPDATE = re.compile(
 _SCHEDULE_LINE = re.compile(
     r"^\s*planlag[td]\s*:\s*(?:fra|frå|\d|(?:man|tirs|tys|ons|tors|fre|lør|laur|søn|sun)dag)\b", re.IGNORECASE
 )
-# A status-page update's own time stamp on a line of its own: "12. nov 2025, 08:05 CET".
-STAMP_LINE = re.compile(
-    r"^\s*\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4},?\s+\d{1,2}[:.]\d{2}\s*(?:CES?T|UTC|GMT)?\s*$", re.IGNORECASE
-)
 _HEAD = re.compile(rf"^\s*status\s*:\s*({_LABEL})\s*$", re.IGNORECASE)
 # An update's own stamp: "29.07.2025 kl. 14:00", "2025-07-29 14:00", "12. nov 2025, 09:30 CET".
 _STAMP = (
     r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s*[a-zæøå]{3,9}\.?\s+\d{4}),?\s+"
     r"(?:kl\.?\s*)?\d{1,2}[:.]\d{2}(?:\s*(?:CES?T|UTC|GMT))?"
 )
+# A status-page update's own time stamp on a line of its own: "12. nov 2025, 08:05 CET", "05.05.2026 09:00".
+STAMP_LINE = re.compile(rf"^\s*{_STAMP}\s*$", re.IGNORECASE)
 # A line that is only an update's header, its label and its stamp in either order:
 # "Planlagt – 29.07.2025 kl. 14:00", "21.01.2025 14:00 – Planlagt", "Løst (22.05.2024 kl. 12:30)".
 UPDATE_HEADER = re.compile(

@@ -26,21 +26,28 @@ from monitor.model import ALL_APIS, Category, Environment
 
 QUIET: tuple[Category, ...] = ("info", "api_change")
 # "fekk skatteoppgjeret sitt", "skatteoppgjøret i Min side": a person's settlement, not the APIs.
-_OWN_BEFORE = re.compile(r"\b(?:fikk|fekk|får|mottok|mottar|fått)\s+$", re.IGNORECASE)
+# "avviker fra skatteoppgjøret", "stemmer med skatteoppgjeret": compared with a settlement.
+_OWN_BEFORE = re.compile(
+    r"\b(?:fikk|fekk|får|mottok|mottar|fått|avviker\s+fra|avvik\s+frå|avvik\w*\s+fr[aå]|stemmer\s+(?:ikke\s+)?med"
+    r"|stemmer\s+(?:ikkje\s+)?med|samsvar\w*\s+med|som\s+i|i\s+tråd\s+med)\s+$",
+    re.IGNORECASE,
+)
 _OWN_AFTER = re.compile(
     r"^\s+(?:sitt|sine|deira|deres|hans|hennes|hennar|i\s+min\s+side|på\s+min\s+side)\b", re.I
 )
 _WEAK_ENVIRONMENT = frozenset({"test", "at", "prod", "ver2"})
 # Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
 # in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
-_TOPIC_NOUNS = re.compile(r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr)\w*$", re.I)
+_TOPIC_NOUNS = re.compile(
+    r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr|ustabil)\w*$", re.IGNORECASE
+)
 
 
 def _settlement(text: str, match: re.Match[str]) -> bool:
     """Whether a bare "skatteoppgjøret" speaks of someone's settlement rather than the group of APIs."""
     if match.group(0).casefold() not in ("skatteoppgjøret", "skatteoppgjeret"):
         return False
-    before, after = text[max(0, match.start() - 12) : match.start()], text[match.end() : match.end() + 16]
+    before, after = text[max(0, match.start() - 30) : match.start()], text[match.end() : match.end() + 16]
     return bool(_OWN_BEFORE.search(before) or _OWN_AFTER.match(after))
 
 

@@ -23,7 +23,7 @@ _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 # release is "both" when it names its production date).
 _LATER = re.compile(
     r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|planlegg\w*)\b"
-    r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|klar)\b"
+    r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|fastsett|satt|sett|klar)\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
     r"|\b(?:egen|eget|egi|ega|eigen|eige|eiga|eigi)\s+(?:melding|varsel|nyhet)\b"

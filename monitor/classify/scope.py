@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _AFFECTED = (
-    r"(?:berørt|berøres|berørast|berørte|påvirket|påvirkes|påverka|påverkast|råka|råkast|ramma|rammet|ramt"
+    r"(?:berørt|berøres|berørast|berørte|påvirket|påvirkes|påverka|påverkast|råka|råkast|ramma|rammet|ramt|rørt|rørd"
+    r"|røres|rørast"
     r"|omfattet|omfatta|endret|endres|endra|endrast)"
 )
 _ACTIVE = r"(?:påvirker|påverkar|berører|rører|rammer|rammar|gjelder|gjeld|omfatter|omfattar|endrer|endrar)"
@@ -20,7 +21,8 @@ _NOT_AFFECTED = re.compile(
     rf"|\b{_ACTIVE}\s+(?:ikke|ikkje)\b"
     r"|\b(?:uendret|uendra|uberørt|uberørte|upåvirket|upåverka)\b"
     # "Testmiljøet er ikkje med", "Produksjonsmiljøet er ikke med i denne jobben".
-    r"|\b(?:er|blir|vert)\s+(?:ikke|ikkje)\s+med\b"
+    r"|\b(?:er|blir|vert)\s+(?:ikke|ikkje)\s+med\b(?=\s*(?:[.,;:!]|$)|\s+(?:i|på)\s+(?:denne|dette|det|den|arbeid|jobb"
+    r"|oppgrader|vedlikeh|endring|omlegging|flytting))"
     # "I produksjon er 2022 framleis tilgjengeleg": still as it was.
     r"|\b(?:framleis|fortsatt|fremdeles)\s+(?:tilgjengelig|tilgjengeleg|tilgjengelige|uendret|uendra)\b",
     re.IGNORECASE,
