@@ -205,6 +205,8 @@ def test_an_info_notice_that_names_planned_downtime_as_a_topic_is_info() -> None
         "Driftsvarsler og varsler om planlagt nedetid publiseres som før her på siden.",
         "", datetime(2025, 2, 3, 9, tzinfo=OSLO),
     )  # fmt: skip
-    assert classify(notice, use_model=False).category == "downtime"
+    # The rules read "varsler om planlagt nedetid" as what notices are about (since batch35); the
+    # model agrees. The blend's own topic rule is held by the test above.
+    assert classify(notice, use_model=False).category == "info"
     answer = classify(notice)
     assert answer.category == "info", answer.reasons

@@ -1251,6 +1251,78 @@ CASES = [
         None,
         None,
     ),
+    (
+        "Ny kontaktkanal for kommunane",
+        "Frå 1. mars tek vi imot spørsmål om tilgang via eit nytt skjema. Postkassa vi har brukt til no, "
+        "blir stengd ved utgangen av februar. Varsel om nedetid kjem som før på statussida.",
+        "2026-02-10",
+        "info",
+        None,
+        [],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Beregnet skatt API v1 blir stengt 1. juni",
+        "Vi minner om at versjon 1 av Beregnet skatt API blir faset ut 1. juni 2026. Bruk versjon 2, som "
+        "ligger klar i test og produksjon.",
+        "2026-05-05",
+        "api_change",
+        None,
+        ["beregnetskatt"],
+        "both",
+        None,
+        None,
+    ),
+    (
+        "Feil i Inntekt API",
+        "Inntekt API i produksjon returnerer tomme lister for enkelte personer, selv om innrapporteringen "
+        "deres er ferdig. Vi undersøker saken.",
+        "2026-02-03",
+        "error",
+        None,
+        ["inntekt"],
+        "prod",
+        None,
+        None,
+    ),
+    (
+        "Oppdatert OpenAPI for Summert skattegrunnlag",
+        "Skildringa av fleire felt i spesifikasjonen for Summert skattegrunnlag API er retta. Sjølve "
+        "API-et svarar som før.",
+        "2026-01-20",
+        "api_change",
+        None,
+        ["summertskattegrunnlag"],
+        "unspecified",
+        None,
+        None,
+    ),
+    (
+        "Nedetid i testmiljøet torsdag",
+        "Torsdag 12. mars kl. 10–12 er Inntekt API i testmiljøet utilgjengelig. Andre tjenester i test, og "
+        "alle tjenester i produksjon, går som normalt.",
+        "2026-03-09",
+        "downtime",
+        True,
+        ["inntekt"],
+        "test",
+        "2026-03-12T10:00",
+        "2026-03-12T12:00",
+    ),
+    (
+        "Treg respons fra Beregnet skatt API",
+        "Beregnet skatt API i produksjon svarer mye senere enn normalt etter dagens publisering. Vi jobber "
+        "med saken.",
+        "2026-06-02",
+        "error",
+        None,
+        ["beregnetskatt"],
+        "prod",
+        None,
+        None,
+    ),
 ]
 
 

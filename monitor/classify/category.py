@@ -39,7 +39,9 @@ _OTHERS = re.compile(
 # "Brukerstøtten er stengt i påsken": people closed for a holiday, not a service unavailable.
 _PEOPLE = re.compile(
     r"\b(?:brukerstøtt\w*|brukarstøtt\w*|kundesenter\w*|kundesenteret|support\w*|sentralbord\w*|kontor\w*"
-    r"|servicesenter\w*|telefon\w*|vakttelefon\w*|sakshandsam\w*|saksbehandl\w*)",
+    r"|servicesenter\w*|telefon\w*|vakttelefon\w*|sakshandsam\w*|saksbehandl\w*"
+    # Contact channels close too: "E-postadressen vi har brukt hittil, blir stengt".
+    r"|e-post\w*|epost\w*|postkass\w*|e-postadress\w*|kontaktskjema\w*|chat\w*)",
     re.IGNORECASE,
 )
 _TABLE_ROW = re.compile(r"\s\|\s")
@@ -99,9 +101,16 @@ _REFETCH = re.compile(r"på\s+nytt$", re.IGNORECASE)
 # What a documentation fix names: "Tabellen over feilkoder er rettet", "Skrivefeilen i eksempelet er retta".
 _FIXED_TEXT = re.compile(
     r"\b(?:dokumentasjon\w*|tabell\w*|beskrivels\w*|eksempl?\w*|skrivefeil\w*|lenk\w*|tekst\w*|feilkode\w*|"
-    r"feltbeskriv\w*|skrivemåte\w*|stavefeil\w*)",
+    r"feltbeskriv\w*|skrivemåte\w*|stavefeil\w*|skildring\w*|døme\w*|spesifikasjon\w*|openapi\w*|swagger\w*"
+    r"|xsd\w*)",
     re.IGNORECASE,
 )
+# "Varsler om", "varsel om planlagt", "informasjon om": the word after names what notices are about.
+_ABOUT = re.compile(
+    r"\b(?:varsl\w*|varsel|meldinger|meldingar|informasjon|info)\s+om\s+(?:planlagt\s+|planlagd\s+|planlagde\s+)?$",
+    re.IGNORECASE,
+)
+_CONCESSIVE = re.compile(r"\b(?:selv|sjølv|sjøl)\s+om\b", re.IGNORECASE)
 _BUT = re.compile(r"\bmen\b", re.IGNORECASE)
 # Words that name maintenance or downtime as a topic, not a state of a service.
 _TOPIC_DOWNTIME = re.compile(r"[\wæøå-]*(?:nedetid|vedlikeh[oa]ld)[\wæøå-]*", re.IGNORECASE)
@@ -161,6 +170,8 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "X er nede. Tjenestene for øvrig fungerer som normalt." is not over
             if _REFETCH.search(match.group(0)) and vocabulary.has("future_terms", sentence.text):
                 continue  # "Når feilen er retta, bør de hente data på nytt": not yet
+            if _CONCESSIVE.search(before):
+                continue  # "selv om skatteoppgjøret deres er ferdig": granted, not reported over
             if _FIXED_TEXT.search(before):
                 continue  # "tabellen over feilkoder er rettet": a correction to documentation
             if not vocabulary.has("future_terms", before):
@@ -178,8 +189,11 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
 
 def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
     found = []
+    # "Spesifisert summert skattegrunnlag API blir stengt 17. oktober" over a body that says "fasa ut":
+    # the title's closing is the retirement the body tells.
+    retired = vocabulary.has("decommission_terms", prepared.body)
     for sentence in _sentences_with(prepared, vocabulary, "downtime_terms"):
-        decommission = vocabulary.has("decommission_terms", sentence.text)
+        decommission = vocabulary.has("decommission_terms", sentence.text) or (sentence.in_title and retired)
         for match, before in _hits(vocabulary, "downtime_terms", sentence):
             if vocabulary.has("negation_terms", _last_words(before)):
                 continue
@@ -187,7 +201,9 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "Planlagt vedlikehald vert heller ikkje gjennomført"
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
-            if _PEOPLE.search(before) and _CLOSED.search(match.group(0)):
+            if not sentence.in_title and _ABOUT.search(before) and _TOPIC_DOWNTIME.fullmatch(match.group(0)):
+                continue  # "Varsler om nedetid og feil publiseres fortsatt her": how notices are sent
+            if _PEOPLE.search(sentence.text, 0, match.start()) and _CLOSED.search(match.group(0)):
                 continue  # "Brukerstøtten for delingstjenestene er stengt fra skjærtorsdag"
             found.append(Hit("downtime", match.group(0), sentence.in_title))
     if found and all(_MAINTENANCE.search(hit.term) for hit in found) and says_no_downtime(prepared):

@@ -36,10 +36,11 @@ _OWN_AFTER = re.compile(
     r"^\s+(?:sitt|sine|deira|deres|hans|hennes|hennar|i\s+min\s+side|på\s+min\s+side)\b", re.I
 )
 _WEAK_ENVIRONMENT = frozenset({"test", "at", "prod", "ver2"})
-# Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil"); a fault
-# in progress is told with a state ("er nede", "er utilgjengelig", "svarer ikke", "forsinket").
+# Nouns an info notice uses about the topic in general ("planlagt nedetid", "vanlige feil", "merker
+# feil eller treghet"); a fault in progress is told with a state ("er nede", "er utilgjengelig",
+# "svarer ikke", "forsinket").
 _TOPIC_NOUNS = re.compile(
-    r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr|ustabil)\w*$", re.IGNORECASE
+    r"^(?:\w*nedetid|\w*vedlikeh[oa]ld|\w*feil|\w*problem|driftsforstyrr|ustabil|treghet)\w*$", re.IGNORECASE
 )
 
 

@@ -22,7 +22,8 @@ _CLAUSE = re.compile(r"[,;]|\s[-–]\s|\bmen\b", re.IGNORECASE)
 # "kjem i produksjon seinare i vår": production without a date is not yet in scope (GUIDE: a test
 # release is "both" when it names its production date).
 _LATER = re.compile(
-    r"\b(?:seinare|senere|etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|planlegg\w*)\b"
+    # ("svarar mykje seinare enn normalt" compares speeds: not later).
+    r"\b(?:seinare|senere)\b(?!\s+enn\b)|\b(?:etter\s+hvert|etter\s+kvart|på\s+et\s+senere\s+tidspunkt|planlegg\w*)\b"
     r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|fastsett|satt|sett|klar)\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
@@ -92,9 +93,19 @@ def find_environment(
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
     sentences = [sentence.text for sentence in prepared.sentences] if groups else []
     release = category == "api_change" and _names_test(sentences, vocabulary)
-    clauses = [(part, _later(text, release)) for text in sentences for part in _CLAUSE.split(text)]
-    for text, later in clauses:
-        if not_affected(text) or _LATER_NOTICE.search(text) or _NO_CHANGE.fullmatch(text.strip(" .!")):
+    clauses = [
+        (part, _later(text, release), _left_out_by_next(parts, index))
+        for text in sentences
+        for parts in [_CLAUSE.split(text)]
+        for index, part in enumerate(parts)
+    ]
+    for text, later, left_out in clauses:
+        if (
+            left_out
+            or not_affected(text)
+            or _LATER_NOTICE.search(text)
+            or _NO_CHANGE.fullmatch(text.strip(" .!"))
+        ):
             continue
         both = vocabulary.first("both_terms", text) if "both_terms" in groups else None
         if both is not None:
@@ -103,7 +114,7 @@ def find_environment(
             test.extend(match.group(0) for match in vocabulary.find("test_terms", text))
         if "prod_terms" in groups and not later:
             prod.extend(match.group(0) for match in vocabulary.find("prod_terms", text))
-    released_in_test = _test_release([clause for clause, _ in clauses], vocabulary)
+    released_in_test = _test_release([clause for clause, _, _ in clauses], vocabulary)
     if test and not prod and category == "api_change" and released_in_test:
         prod.extend(_effective_dates(prepared, vocabulary))
     if test and prod:
@@ -118,6 +129,20 @@ def find_environment(
 def _test_release(clauses: list[str], vocabulary: Vocabulary) -> bool:
     """A clause dates the change in test ("allerede tilgjengelig i testmiljøet", "i test 6. oktober")."""
     return any(vocabulary.has("test_terms", clause) and _TEST_RELEASE.search(clause) for clause in clauses)
+
+
+# A clause that is only a predicate ("går som normalt", "er ikkje ramma"): it speaks of the clause before.
+_PREDICATE_ONLY = re.compile(
+    r"^\s*(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer|svarer|svarar|er|blir|vert|berøres|påvirkes)\b",
+    re.IGNORECASE,
+)
+
+
+def _left_out_by_next(parts: list[str], index: int) -> bool:
+    """ "Øvrige tjenester i AT, og alle tjenester i produksjon, går som normalt": a clause whose
+    predicate comes after the next comma, and says it is not affected."""
+    following = parts[index + 1] if index + 1 < len(parts) else ""
+    return _PREDICATE_ONLY.match(following) is not None and not_affected(following)
 
 
 def _names_test(sentences: list[str], vocabulary: Vocabulary) -> bool:
