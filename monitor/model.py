@@ -33,6 +33,8 @@ ALL_APIS = "*"
 #: a quiet reading of a notice that says there is no downtime, and unavailable data read as an error.
 REASON_NO_DOWNTIME = "the notice says there is no downtime"
 REASON_DATA_MISSING = "data missing while the API answers normally"
+#: An open status-page chain keeps the incident its prose tells: structure, which no model overrules.
+REASON_STILL_OPEN = "not over yet"
 
 
 @dataclass(frozen=True)

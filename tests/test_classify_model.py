@@ -126,6 +126,20 @@ def test_blend_keeps_a_status_page_status() -> None:
     assert blend_category("error", reasons, False, _prediction("resolved"))[0] == "error"
 
 
+def test_blend_keeps_the_incident_of_an_open_chain() -> None:
+    # The prose's error held by an open chain is structure too: a model sure of "resolved" (it had
+    # learnt 'under undersøkelse' from chains that ended resolved) must not close an open incident.
+    reasons = ["category error: 'Driftsproblemer' in title", "status 'Under undersøkelse': not over yet"]
+    assert blend_category("error", reasons, False, _prediction("resolved", 1.0))[0] == "error"
+    notice = Notice(
+        "status-incidents", "incident:x", "Driftsproblemer i Inntekt API",
+        "Status: Under undersøkelse\nBerørte tjenester: Inntekt API\n\n"
+        "Under undersøkelse (05.02.2024 kl. 10:12): Vi har driftsproblemer. Les mer: https://example.no/post",
+        "", datetime(2024, 2, 5, 10, tzinfo=OSLO),
+    )  # fmt: skip
+    assert classify(notice).category == "error"
+
+
 def test_blend_overrules_a_default_info_and_an_error_that_is_over() -> None:
     reasons = ["category info: no downtime, error, resolution or API change terms"]
     got, why = blend_category("info", reasons, False, _prediction("api_change"))

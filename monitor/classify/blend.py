@@ -29,7 +29,7 @@ from functools import cache
 from importlib import resources
 
 from monitor.classify.learned import NaiveBayes, Prediction
-from monitor.model import REASON_NO_DOWNTIME, Category
+from monitor.model import REASON_NO_DOWNTIME, REASON_STILL_OPEN, Category
 
 MODEL_FILE = "category_model.json"
 DATA_PACKAGE = "monitor.data"
@@ -62,8 +62,13 @@ def shipped_model() -> NaiveBayes | None:
 
 
 def structural(reasons: list[str]) -> bool:
-    """Whether the rules decided from a status-page status rather than from words."""
-    return any(reason.startswith("category ") and "status '" in reason for reason in reasons)
+    """Whether the rules decided from a status-page status rather than from words, or an open
+    status-page chain holds the incident its words tell ("status 'Undersøkes': not over yet")."""
+    return any(
+        (reason.startswith("category ") and "status '" in reason)
+        or (reason.startswith("status '") and reason.endswith(REASON_STILL_OPEN))
+        for reason in reasons
+    )
 
 
 def slight(reasons: list[str], category: Category, words: re.Pattern[str] = _TOPIC_WORD) -> bool:

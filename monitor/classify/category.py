@@ -25,7 +25,7 @@ from monitor.classify.chain import Chain, latest_update, read_chain
 from monitor.classify.fuzzy import misspelt
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
-from monitor.model import REASON_DATA_MISSING, REASON_NO_DOWNTIME, Category
+from monitor.model import REASON_DATA_MISSING, REASON_NO_DOWNTIME, REASON_STILL_OPEN, Category
 
 _CLAUSE_START = re.compile(r"[,;:!?()«»\"]|\s[-–]\s|\bmen\b")
 _INCOME_YEAR = re.compile(r"\b(?:inntektsår(?:et)?|inntektsaar|iå)\s*(\d{4})", re.IGNORECASE)
@@ -357,7 +357,7 @@ def _notice(
 def _still_open(chain: Chain, category: Category, reasons: list[str]) -> tuple[Category, list[str]]:
     """An open or scheduled status-page chain is an incident or a maintenance whatever its prose."""
     if category in ("downtime", "error"):
-        return category, [*reasons, f"status '{chain.label}': not over yet"]
+        return category, [*reasons, f"status '{chain.label}': {REASON_STILL_OPEN}"]
     if chain.stage == "scheduled":
         return "downtime", [f"category downtime: status '{chain.label}' (a scheduled maintenance)"]
     return "error", [f"category error: status '{chain.label}' (an open status-page incident)"]
