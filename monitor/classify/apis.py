@@ -72,6 +72,9 @@ def _opening(prepared: Prepared) -> str:
     return prepared.title + "\n" + " ".join(s.text for s in body if s.paragraph == first)
 
 
+_BARE_SETTLEMENT = re.compile(r"skatteoppgj[øe]ret", re.IGNORECASE)
+
+
 def _first_in_scope(vocabulary: Vocabulary, group: str, text: str) -> re.Match[str] | None:
     """The first match of the group that the notice does not name only to leave out of scope."""
     found = counted(list(vocabulary.find(group, text)), text)
@@ -155,6 +158,13 @@ def find_apis(
         return (ALL_APIS,), f"apis: '{every.group(0)}' → all"
     named = named_apis(prepared, vocabulary, reference)
     if named:
+        # "Inntektsmottakar API" and "skatteoppgjerstenestene" in one notice: the group's APIs too
+        # (GUIDE: a group that contains it), but not for a bare "skatteoppgjøret" (a settlement),
+        # and not in an API change, which names the API it changes ("tilpasninger i
+        # skatteoppgjørstjenestene ... spesifikasjon for Spesifisert summert skattegrunnlag API").
+        group = _first_in_scope(vocabulary, "group_skatteoppgjor", text) if category != "api_change" else None
+        if group is not None and not _BARE_SETTLEMENT.fullmatch(group.group(0)):
+            named.update((api, group.group(0)) for api in SKATTEOPPGJOR_APIS if api not in named)
         reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
         return tuple(sorted(named)), f"apis: {reason}"
     other = vocabulary.first("other_api_terms", text)

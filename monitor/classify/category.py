@@ -65,9 +65,10 @@ _REMINDER = re.compile(r"påmin", re.IGNORECASE)
 _STILL_WORD = re.compile(r"\b(?:framleis|fremdeles|fortsatt|enno|ennå)\b", re.IGNORECASE)
 # Under "Overvåkes": "svartidene er framleis over det normale" — the fault is not gone.
 _STILL = re.compile(
-    r"\b(?:framleis|fremdeles|fortsatt|fortsett|enno|ennå|still)\s+(?:\w+\s+){0,3}?"
+    r"\b(?:framleis|fremdeles|fortsatt|fortsett|enno|ennå|still)\s+(?:\w+\s+){0,4}?"
     r"(?:over|under|høy\w*|høg\w*|treg\w*|lang\w*|feil\w*|problem\w*|ustabil\w*|forsink\w*|mangl\w*|"
-    r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*|avvis\w*|avvist\w*|[45]\d\d)\b",
+    r"utilgjeng\w*|ikke|ikkje|noen|nokre|enkelte|sporadisk\w*|avvis\w*|avvist\w*|[45]\d\d|del|delen|andel"
+    r"|prosent|token\w*)\b",
     re.IGNORECASE,
 )
 # Maintenance is downtime only with unavailability (GUIDE): "Digdir ventar ikkje nedetid" takes it away.
@@ -107,13 +108,26 @@ _FIXED_TEXT = re.compile(
 )
 # "Varsler om", "varsel om planlagt", "informasjon om": the word after names what notices are about.
 _ABOUT = re.compile(
-    r"\b(?:varsl\w*|varsel|meldinger|meldingar|informasjon|info)\s+om\s+(?:planlagt\s+|planlagd\s+|planlagde\s+)?$",
+    r"(?:\b(?:varsl\w*|varsel|meldinger|meldingar|informasjon|info)\s+om"
+    r"|\b(?:hvordan|korleis|kor\s+tidleg|hvor\s+tidlig)\s+(?:vi\s+)?varsl\w*(?:\s+om)?)"
+    r"\s+(?:planlagt\s+|planlagd\s+|planlagde\s+)?(?:[\wæøå-]+\s+(?:og|eller)\s+)?$",
     re.IGNORECASE,
 )
 _CONCESSIVE = re.compile(r"\b(?:selv|sjølv|sjøl)\s+om\b", re.IGNORECASE)
 _BUT = re.compile(r"\bmen\b", re.IGNORECASE)
 # Words that name maintenance or downtime as a topic, not a state of a service.
 _TOPIC_DOWNTIME = re.compile(r"[\wæøå-]*(?:nedetid|vedlikeh[oa]ld)[\wæøå-]*", re.IGNORECASE)
+# The work on a fault goes on: "Feilen er under analyse", "Vi undersøker", "Ny informasjon kommer".
+_ONGOING = re.compile(
+    r"\bunder\s+(?:analyse|utredning|arbeid|feilsøking)\b|\bvi\s+(?:undersøker|undersøkjer|feilsøker|feilsøkjer"
+    r"|jobber\s+med|jobbar\s+med|arbeider\s+med|arbeidar\s+med|ser\s+på)\b"
+    r"|\bny\s+(?:informasjon|melding|oppdatering)\s+(?:kommer|kjem)\b",
+    re.IGNORECASE,
+)
+# General words for faults ("også ved feil eller forsinkelser"): a topic, unless a state says more.
+_TOPIC_FAULT = re.compile(
+    r"[\wæøå-]*(?:feil|problem|forsinkels|forseinking|ustabil|treghet)[\wæøå-]*", re.IGNORECASE
+)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -347,8 +361,9 @@ def _notice(
     downtime without a word for unavailability."""
     category, reasons = _decide_text(prepared, vocabulary, reference, tags, allow_resolved=True)
     said = f"status '{chain.label}': a notice, neither incident nor maintenance"
-    hits = downtime_hits(prepared, vocabulary) if category == "downtime" else []
-    if hits and all(_TOPIC_DOWNTIME.fullmatch(hit.term) for hit in hits):
+    finder = {"downtime": downtime_hits, "error": error_hits}.get(category)
+    hits = finder(prepared, vocabulary) if finder is not None else []
+    if hits and all(_TOPIC_DOWNTIME.fullmatch(hit.term) or _TOPIC_FAULT.fullmatch(hit.term) for hit in hits):
         terms = ", ".join(hit.describe() for hit in _best(hits))
         return "info", [f"category info: {said}, and only words for the topic ({terms})"]
     return category, [*reasons, said]
@@ -428,7 +443,11 @@ def _contrast_only(prepared: Prepared, vocabulary: Vocabulary, hits: list[Hit]) 
     if not all(hit.standing and not hit.in_title for hit in hits):
         return False
     title = Prepared(prepared.title, "", tuple(s for s in prepared.sentences if s.in_title))
-    return any(hit.in_title for hit in downtime_hits(title, vocabulary) + error_hits(title, vocabulary))
+    if any(hit.in_title for hit in downtime_hits(title, vocabulary) + error_hits(title, vocabulary)):
+        return True
+    # "Oppslag på utkast gir HTTP 500 ... Oppslag på fastsatt fungerer som normalt. Feilen er under
+    # analyse.": the work on the fault goes on beside the part that works.
+    return any(_ONGOING.search(sentence.text) for sentence in prepared.body_sentences)
 
 
 def _drift_notice(prepared: Prepared, tags: tuple[str, ...], include_tags: bool) -> str | None:

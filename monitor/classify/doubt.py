@@ -26,10 +26,11 @@ from monitor.model import ALL_APIS, Category, Environment
 
 QUIET: tuple[Category, ...] = ("info", "api_change")
 # "fekk skatteoppgjeret sitt", "skatteoppgjøret i Min side": a person's settlement, not the APIs.
-# "avviker fra skatteoppgjøret", "stemmer med skatteoppgjeret": compared with a settlement.
+# "avviker fra skatteoppgjøret", "stemmer med skatteoppgjeret", "sjølv om skatteoppgjeret har
+# trinnskatt": compared with a settlement.
 _OWN_BEFORE = re.compile(
     r"\b(?:fikk|fekk|får|mottok|mottar|fått|avviker\s+fra|avvik\s+frå|avvik\w*\s+fr[aå]|stemmer\s+(?:ikke\s+)?med"
-    r"|stemmer\s+(?:ikkje\s+)?med|samsvar\w*\s+med|som\s+i|i\s+tråd\s+med)\s+$",
+    r"|stemmer\s+(?:ikkje\s+)?med|samsvar\w*\s+med|som\s+i|i\s+tråd\s+med|selv\s+om|sjølv\s+om|sjøl\s+om)\s+$",
     re.IGNORECASE,
 )
 _OWN_AFTER = re.compile(
