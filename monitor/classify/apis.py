@@ -59,7 +59,7 @@ _REFERENCE = re.compile(
 # "Kall mot våre API", "Undersøking om API": words that make a phrase, not a name.
 _FUNCTION_WORDS = frozenset(
     "på om av for mot i til med og eller fra frå etter ved under hos som de dei dere dykk oss våre vår "
-    "alle alt er var blir vert vil kan skal the of to".split()
+    "alle alt er var blir vert vil kan skal the of to per hver hvert kvar kvart".split()
 )
 # A link's path names pages, not services ("…/datasamarbeid-api-dokumentasjon/feed.xml"); its host stays.
 _URL_PATH = re.compile(r"(https?://[^/\s]+)/\S*")

@@ -23,6 +23,7 @@ from datetime import date
 
 from monitor.classify.chain import Chain, latest_update, read_chain
 from monitor.classify.fuzzy import misspelt
+from monitor.classify.scope import clause_around
 from monitor.classify.text import Prepared, Sentence
 from monitor.classify.vocab import Vocabulary
 from monitor.model import REASON_DATA_MISSING, REASON_NO_DOWNTIME, REASON_STILL_OPEN, Category
@@ -128,6 +129,9 @@ _ONGOING = re.compile(
 _TOPIC_FAULT = re.compile(
     r"[\wæøå-]*(?:feil|problem|forsinkels|forseinking|ustabil|treghet)[\wæøå-]*", re.IGNORECASE
 )
+_TEST_DATA = re.compile(r"testdata\w*|testperson\w*|testpersonar|testpersonane", re.IGNORECASE)
+_YEAR_OR_VERSION = re.compile(r"\b(?:19|20)\d\d\b|\bv\d+\b|\bversjon\w*|\binntektså\w*", re.IGNORECASE)
+_ERROR_CODE = re.compile(r"\bfeilkode\w*\s+(?:for\s+|om\s+)?$", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"\+\w")
 _DRIFT_TAG = re.compile(r"drift|driftsvarsel|driftsmelding", re.IGNORECASE)
 
@@ -189,7 +193,10 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
             if _FIXED_TEXT.search(before):
                 continue  # "tabellen over feilkoder er rettet": a correction to documentation
             if not vocabulary.has("future_terms", before):
-                standing = not _RETURN.search(sentence.text)
+                # The clause, not the sentence: "X fungerer som normalt, men nye hendelser kan komme
+                # forsinket etter vedlikeholdet" has no return for X.
+                clause = clause_around(sentence.text, match.start(), match.end())
+                standing = not _RETURN.search(clause)
                 found.append(Hit("resolved", match.group(0), sentence.in_title, standing))
         if sentence.in_title:
             for match in re.finditer(r"(?<![\wæøå])(?:løst|løyst)(?![\wæøå])", sentence.text, re.I):
@@ -289,6 +296,8 @@ def error_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue
             if _MEDIA_TYPE.match(sentence.text, match.end()):
                 continue  # "application/problem+json" names a format
+            if _ERROR_CODE.search(before):
+                continue  # "404 med feilkode for manglende data" names a code in a contract
             found.append(Hit("error", match.group(0), sentence.in_title))
     return found
 
@@ -409,6 +418,9 @@ def _decide_prose(
     if unchanged is not None and not any(_DOCUMENTATION.search(hit.term) for hit in changes):
         passed.append(f"api_change ('{changes[0].term}': the notice says '{unchanged}')")
         changes = []
+    if changes and _tool_features(prepared, vocabulary, changes):
+        passed.append(f"api_change ('{changes[0].term}': test data in a tool, no new year or version)")
+        changes = []
     drift = _drift_notice(prepared, tags, include_tags=not changes)
     if drift is not None and topic is None:
         # A missed outage costs most: an operations notice we cannot read is reported as an error.
@@ -424,6 +436,14 @@ def _decide_prose(
             return "info", [f"category info: topic '{topic}' in title outweighs " + ", ".join(mentioned)]
         return "info", [f"category info: topic '{topic}' in title"]
     return "info", ["category info: no downtime, error, resolution or API change terms"]
+
+
+def _tool_features(prepared: Prepared, vocabulary: Vocabulary, changes: list[Hit]) -> bool:
+    """ "Tenor testdatasøk: nye filtre ... finne syntetiske testpersoner": news of the test data tool
+    (named in the title), not of an API (a new income year or version of test data is an API change)."""
+    if not vocabulary.has("tool_terms", prepared.title) or _YEAR_OR_VERSION.search(prepared.full_text):
+        return False
+    return all(_TEST_DATA.fullmatch(hit.term) for hit in changes)
 
 
 def _api_unchanged(prepared: Prepared) -> str | None:

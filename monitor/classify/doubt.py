@@ -45,9 +45,12 @@ _TOPIC_NOUNS = re.compile(
 )
 
 
+_BARE = ("skatteoppgjøret", "skatteoppgjeret")
+
+
 def _settlement(text: str, match: re.Match[str]) -> bool:
     """Whether a bare "skatteoppgjøret" speaks of someone's settlement rather than the group of APIs."""
-    if match.group(0).casefold() not in ("skatteoppgjøret", "skatteoppgjeret"):
+    if match.group(0).casefold() not in _BARE:
         return False
     before, after = text[max(0, match.start() - 30) : match.start()], text[match.end() : match.end() + 16]
     return bool(_OWN_BEFORE.search(before) or _OWN_AFTER.match(after))
@@ -72,7 +75,12 @@ def api_candidates(
         return ()  # an API change names its API precisely; a missed outage is what costs
     text = prepared.full_text
     candidates: set[str] = set(named_apis(prepared, vocabulary, reference)) - set(apis)
-    if any(not _settlement(text, match) for match in vocabulary.find("group_skatteoppgjor", text)):
+    groups = [match for match in vocabulary.find("group_skatteoppgjor", text) if not _settlement(text, match)]
+    if apis:
+        # Beside a named API a bare "skatteoppgjeret" is what the API returns ("har trinnskatt i
+        # skatteoppgjeret"), not the group: only the group's own names widen.
+        groups = [match for match in groups if match.group(0).casefold() not in _BARE]
+    if groups:
         candidates |= set(SKATTEOPPGJOR_APIS) - set(apis)
     if category in ("downtime", "error") and vocabulary.has("all_api_terms", text):
         candidates.add(ALL_APIS)

@@ -27,7 +27,8 @@ _LATER = re.compile(
     r"|\b(?:dato|tidspunkt)\b[^.]{0,30}\b(?:kommer|kjem)\b|\b(?:ikke|ikkje)\s+(?:bestemt|avklart|fastsatt|fastsett|satt|sett|klar)\b"
     # "Vi gir beskjed når produksjonsdato er bestemt", "kommer i en egen melding": not dated yet.
     r"|\b(?:er|blir|vert)\s+(?:bestemt|avklart|fastsatt|klar)\b|\bbestemmer\s+(?:oss\s+)?(?:for\s+)?når\b"
-    r"|\b(?:egen|eget|egi|ega|eigen|eige|eiga|eigi)\s+(?:melding|varsel|nyhet)\b"
+    r"|\b(?:egen|eget|egi|ega|eigen|eige|eiga|eigi)\s+(?:melding|varsel|nyhet|innlegg|kunngjøring|kunngjering"
+    r"|artikkel|sak)\b"
     r"|\bnår\b[^.]{0,60}\b(?:sier|seier|melder|gir|gjev|varsler|varslar)\s+vi\b"
     # "Vi melder frå her når endringa skal setjast i produksjon", "Tidspunkt for produksjon varsles separat".
     r"|\b(?:melder\s+(?:frå|fra|ifrå)|gir\s+beskjed|gjev\s+beskjed|gi\s+beskjed|varsler|varslar)\s+(?:\w+\s+){0,2}?når\b"
@@ -49,11 +50,14 @@ _DATE = re.compile(
 # "Ingen endring i produksjon." on its own: named to say it is left alone ("vi gjør ingen endringer
 # i API-ene i produksjon i juli" still speaks of production).
 _NO_CHANGE = re.compile(
-    r"(?:det\s+er\s+|det\s+blir\s+)?ingen\s+(?:endring\w*|påvirkning\w*|konsekvens\w*)\s+(?:i|for|på)\s+[\wæøå-]+",
+    r"(?:det\s+er\s+|det\s+blir\s+|det\s+vert\s+)?ingen\s+(?:[\wæøå]+\s+(?:eller|og)\s+)?"
+    r"(?:endring\w*|påvirkning\w*|konsekvens\w*|avbrot\w*|avbrudd\w*|nedetid\w*|problem\w*|feil\w*)"
+    r"\s+(?:i|for|på)\s+[\wæøå-]+",
     re.IGNORECASE,
 )
 _TEST_RELEASE = re.compile(
-    r"\b(?:allerede|alt|først|fyrst|nå|no)\s+(?:\w+\s+)?(?:tilgjengelig|tilgjengeleg|ute|i)\b|\b\d{1,2}\.\s",
+    r"\b(?:allerede|først|fyrst)\b|\b(?:alt|nå|no)\s+(?:\w+\s+)?(?:tilgjengelig|tilgjengeleg|ute|i|på\s+plass|klar"
+    r"|klart|aktiv)\b|\b\d{1,2}\.\s",
     re.IGNORECASE,
 )
 _WEEKDAYS = r"(?:mandag|måndag|tirsdag|tysdag|onsdag|torsdag|fredag|lørdag|laurdag|søndag|sundag)"

@@ -17,7 +17,8 @@ _AFFECTED = (
 _ACTIVE = r"(?:påvirker|påverkar|berører|rører|rammer|rammar|gjelder|gjeld|omfatter|omfattar|endrer|endrar)"
 # "Produksjon går som normalt", "Skattegrunnlag API vert ikkje endra", "Endringa gjeld ikkje Inntekt API".
 _NOT_AFFECTED = re.compile(
-    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+)?{_AFFECTED}\b|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
+    # "Produksjon ser ikke ut til å være berørt": up to four words between.
+    rf"\b(?:ikke|ikkje)\s+(?:\w+\s+){{0,4}}?{_AFFECTED}\b|\b{_AFFECTED}\s+(?:\w+\s+)?(?:ikke|ikkje)\b"
     rf"|\b{_ACTIVE}\s+(?:ikke|ikkje)\b"
     r"|\b(?:uendret|uendra|uberørt|uberørte|upåvirket|upåverka)\b"
     # "Testmiljøet er ikkje med", "Produksjonsmiljøet er ikke med i denne jobben".
@@ -28,7 +29,9 @@ _NOT_AFFECTED = re.compile(
     re.IGNORECASE,
 )
 _AS_ALWAYS = re.compile(
-    r"\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer|svarer|svarar)\s+(?:\w+\s+)?(?:som\s+)?"
+    r"\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer|svarer|svarar"
+    # "Akseptansetestmiljøet er ope som vanleg".
+    r"|er\s+(?:ope|open|oppe|åpent?|tilgjengelig|tilgjengeleg))\s+(?:\w+\s+)?(?:som\s+)?"
     r"(?:normalt|vanlig|vanleg)\b",
     re.IGNORECASE,
 )
