@@ -22,7 +22,7 @@ MODEL_BATCHES = ("batch9", "batch10", "batch11", "batch12")
 LATER_BATCHES = tuple(f"batch{number}" for number in range(13, 25))
 #: Batches scored last, held at their first-sight scores only (the environment reading changed after
 #: them; they are not fixed to the targets).
-SHIPPED_BATCHES = tuple(f"batch{number}" for number in (25, 26, 27, 28, 30, 29, *range(31, 49)))
+SHIPPED_BATCHES = tuple(f"batch{number}" for number in (25, 26, 27, 28, 30, 29, *range(31, 55)))
 CORE = ("category", "apis", "environment")
 LOG = Path(__file__).parent / "fixtures" / "redteam" / "FIRST_SIGHT.md"
 TARGETS = {"category": 0.97, "apis": 0.95, "environment": 0.95, "window start": 0.90, "window end": 0.90}

@@ -114,6 +114,11 @@ _ABOUT = re.compile(
     r"\s+(?:planlagt\s+|planlagd\s+|planlagde\s+)?(?:[\wæøå-]+\s+(?:og|eller)\s+)?$",
     re.IGNORECASE,
 )
+# "planlagt nedetid bør varsles tidligere": the word is what notices are about.
+_NOTIFIED = re.compile(
+    r"\s+(?:bør\s+|skal\s+|blir\s+|vert\s+|vil\s+bli\s+|må\s+)?(?:varsl\w*|annonser\w*|kunngj\w*)",
+    re.IGNORECASE,
+)
 _CONCESSIVE = re.compile(r"\b(?:selv|sjølv|sjøl)\s+om\b", re.IGNORECASE)
 _BUT = re.compile(r"\bmen\b", re.IGNORECASE)
 # Words that name maintenance or downtime as a topic, not a state of a service.
@@ -190,7 +195,7 @@ def resolved_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "Når feilen er retta, bør de hente data på nytt": not yet
             if _CONCESSIVE.search(before):
                 continue  # "selv om skatteoppgjøret deres er ferdig": granted, not reported over
-            if _FIXED_TEXT.search(before):
+            if _FIXED_TEXT.search(clause_around(sentence.text, match.start(), match.end())):
                 continue  # "tabellen over feilkoder er rettet": a correction to documentation
             if not vocabulary.has("future_terms", before):
                 # The clause, not the sentence: "X fungerer som normalt, men nye hendelser kan komme
@@ -222,7 +227,8 @@ def downtime_hits(prepared: Prepared, vocabulary: Vocabulary) -> list[Hit]:
                 continue  # "Planlagt vedlikehald vert heller ikkje gjennomført"
             if decommission and _DECOMMISSION_SENSITIVE.search(match.group(0)):
                 continue  # "Det gamle testmiljøet stenges ned 1. juni" retires it: an API change
-            if not sentence.in_title and _ABOUT.search(before) and _TOPIC_DOWNTIME.fullmatch(match.group(0)):
+            topic = _ABOUT.search(before) or _NOTIFIED.match(sentence.text, match.end())
+            if not sentence.in_title and topic and _TOPIC_DOWNTIME.fullmatch(match.group(0)):
                 continue  # "Varsler om nedetid og feil publiseres fortsatt her": how notices are sent
             if _PEOPLE.search(sentence.text, 0, match.start()) and _CLOSED.search(match.group(0)):
                 continue  # "Brukerstøtten for delingstjenestene er stengt fra skjærtorsdag"

@@ -80,6 +80,10 @@ _FUTURE = re.compile(
     r"|\w+es|\w+ast)\b",
     re.IGNORECASE,
 )
+_DONE_ALREADY = re.compile(
+    r"\b(?:allerede|alt)\s+(?:blitt\s+|vorte\s+)?(?:oppgradert|oppdatert|gjennomført|ferdig|utført|flyttet|flytta|migrert)\b",
+    re.IGNORECASE,
+)
 _LATER_NOTICE = re.compile(
     r"\bnytt\s+varsel\b|\b(?:kommer|kjem)\s+(?:vi\s+)?tilbake\s+(?:med|til)\b|\bvil\s+varsle\b"
     r"|\bvarsle\s+på\s+nytt\b",
@@ -104,6 +108,8 @@ def find_environment(
         for index, part in enumerate(parts)
     ]
     for text, later, left_out in clauses:
+        if category == "downtime" and _DONE_ALREADY.search(text):
+            continue  # "Testmiljøet er allerede oppgradert": not in this downtime
         if (
             left_out
             or not_affected(text)

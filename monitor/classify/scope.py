@@ -11,7 +11,7 @@ import re
 
 _AFFECTED = (
     r"(?:berørt|berøres|berørast|berørte|påvirket|påvirkes|påverka|påverkast|råka|råkast|ramma|rammet|ramt|rørt|rørd"
-    r"|røres|rørast"
+    r"|røres|rørast|røyrt|røyrd|røyrast"
     r"|omfattet|omfatta|endret|endres|endra|endrast)"
 )
 _ACTIVE = r"(?:påvirker|påverkar|berører|rører|rammer|rammar|gjelder|gjeld|omfatter|omfattar|endrer|endrar)"
@@ -29,10 +29,11 @@ _NOT_AFFECTED = re.compile(
     re.IGNORECASE,
 )
 _AS_ALWAYS = re.compile(
-    r"\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer|svarer|svarar"
+    r"\b(?:går|fungerer|fungerar|virker|verkar|kjører|køyrer|svarer|svarar|held\s+fram|holder\s+fram|fortsetter"
+    r"|fortset"
     # "Akseptansetestmiljøet er ope som vanleg".
     r"|er\s+(?:ope|open|oppe|åpent?|tilgjengelig|tilgjengeleg))\s+(?:\w+\s+)?(?:som\s+)?"
-    r"(?:normalt|vanlig|vanleg)\b",
+    r"(?:normalt|vanlig|vanleg|før|tidlegare|tidligere)\b",
     re.IGNORECASE,
 )
 # "Inntekt API fungerer som normalt igjen" reports a return: what it names was affected.
