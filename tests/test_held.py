@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from feedrun import drain_until_quiet
 
 from monitor.config.load import check_rules, load_rules
 from monitor.config.types import Rules
 from monitor.deliver.held import hold_alerts
 from monitor.deliver.render import render_alert
-from monitor.deliver.worker import drain
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
 from monitor.model import Alert, Change, Classification, Notice
 from monitor.route.recipients import route
@@ -58,21 +57,6 @@ def _queue(db: object, rules: Rules, alerts: list[Alert], now: datetime) -> None
     hold_alerts(db, rules, alerts, now)  # type: ignore[arg-type]
 
 
-def _drain_until_quiet(db: object, rules: Rules, start: datetime) -> int:
-    """Drain on a clock that moves only past rate-limit deferrals (at most a minute)."""
-    clock, sent = start, 0
-    while True:
-        stats = drain(db, rules, now_fn=_fixed(clock))  # type: ignore[arg-type]
-        sent += stats.sent
-        if stats.next_due is None or stats.next_due > start + timedelta(minutes=1):
-            return sent
-        clock = max(clock + timedelta(seconds=1), stats.next_due)
-
-
-def _fixed(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
-
-
 def test_held_alerts_survive_a_restart_and_17_may_then_go_out_once_and_the_digest_is_one_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,15 +71,15 @@ def test_held_alerts_survive_a_restart_and_17_may_then_go_out_once_and_the_diges
         alerts += _alerts(rules, "error", "Driftsproblem i Inntekt API", 9)
         _queue(db, rules, alerts, EVENING)
         # At once: the error on all three channels, and the infos by email (no schedule there).
-        assert _drain_until_quiet(db, rules, EVENING) == 6
+        assert drain_until_quiet(db, rules, EVENING) == 6
         assert (len(slack.received()), len(teams.received()), len(smtp.received())) == (1, 1, 4)
 
         db = open_db(rules.settings.database)  # a restart: a new process, the same file
-        assert _drain_until_quiet(db, rules, datetime(2027, 5, 17, 12, 0, tzinfo=OSLO)) == 0  # 17 May
-        assert _drain_until_quiet(db, rules, datetime(2027, 5, 18, 7, 0, tzinfo=OSLO)) == 3  # Teams
+        assert drain_until_quiet(db, rules, datetime(2027, 5, 17, 12, 0, tzinfo=OSLO)) == 0  # 17 May
+        assert drain_until_quiet(db, rules, datetime(2027, 5, 18, 7, 0, tzinfo=OSLO)) == 3  # Teams
         assert (len(slack.received()), len(teams.received())) == (1, 4)
-        assert _drain_until_quiet(db, rules, datetime(2027, 5, 18, 7, 30, tzinfo=OSLO)) == 1  # one digest
-        assert _drain_until_quiet(db, rules, datetime(2027, 5, 19, 7, 30, tzinfo=OSLO)) == 0
+        assert drain_until_quiet(db, rules, datetime(2027, 5, 18, 7, 30, tzinfo=OSLO)) == 1  # one digest
+        assert drain_until_quiet(db, rules, datetime(2027, 5, 19, 7, 30, tzinfo=OSLO)) == 0
         assert outbox.depth(db) == {"pending": 0, "done": 12, "dead": 0, "silenced": 0}
         slack_messages, teams_messages = slack.received(), teams.received()
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from feedrun import atom_entry, fixed, poll_new_entry
 
 from monitor.config.load import load_rules
 from monitor.deliver.worker import drain
-from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.localserver import LocalServer
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.demo.replay import FEED_PATH, build_feed
-from monitor.pipeline import poll_source
+from monitor.demo.replay import FEED_PATH
 from monitor.store import open_db
 
 START = datetime(2024, 1, 29, 9, 0, tzinfo=UTC)
@@ -35,14 +34,7 @@ CONTENT = (
     f'<p>Se [klikk]({EVIL}) eller <a href="{EVIL}">her</a> eller &lt;{EVIL}|klikk her&gt;.</p>'
     f"<p>{JSON_BREAK}</p>"
 )
-ENTRY = f"""    <entry>
-        <title type="html"><![CDATA[{TITLE}]]></title>
-        <id>{LINK}</id>
-        <link href="{LINK}"/>
-        <updated>2024-01-29T08:00:00.000Z</updated>
-        <content type="html"><![CDATA[{CONTENT}]]></content>
-    </entry>
-"""
+ENTRY = atom_entry(LINK, TITLE, CONTENT)
 RULES = """\
 settings:
   state_dir: {state_dir}
@@ -65,10 +57,6 @@ admin:
   - {{name: epost, kind: email, to: [admin@test.localhost]}}
 """
 SLACK_LIVE = ("<!channel>", "<!here>", "<!everyone>", "<@U024BE7LH>", "<script", "<img", "<https://evil")
-
-
-def fixed(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
 
 
 def test_hostile_feed_entry_arrives_inert_in_every_channel(
@@ -96,12 +84,7 @@ def test_hostile_feed_entry_arrives_inert_in_every_channel(
         )
         rules = load_rules(path)
         db = open_db(rules.settings.database)
-        baseline = build_feed(5)
-        feed.route(FEED_PATH, Route(baseline, "application/atom+xml"))
-        poll_source(db, rules, rules.sources[0], now=START)
-        hostile = baseline.replace(b"<entry>", ENTRY.strip().encode() + b"\n    <entry>", 1)
-        feed.route(FEED_PATH, Route(hostile, "application/atom+xml"))
-        report = poll_source(db, rules, rules.sources[0], now=START + timedelta(minutes=1))
+        _, report = poll_new_entry(db, rules, rules.sources[0], feed, ENTRY, START)
         assert len(report.alerts) == 4, report
         stats = drain(db, rules, now_fn=fixed(START + timedelta(minutes=2)))
         assert stats.sent == 4, (stats, slack.rejections, teams.rejections)

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from feedrun import atom_entry, fixed, poll_new_entry
 
 from monitor.cli.main import main
 from monitor.config.load import check_rules, load_rules
 from monitor.deliver.worker import drain
-from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.localserver import LocalServer
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.demo.replay import FEED_PATH, build_feed
-from monitor.pipeline import poll_source
+from monitor.demo.replay import FEED_PATH
 from monitor.probes.alerts import cert_warning_messages
 from monitor.store import open_db
 
@@ -30,14 +29,7 @@ START = datetime(2024, 1, 29, 9, 0, tzinfo=UTC)
 LINK = "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/29/malform"
 TITLE = "Driftsproblemer på alle våre delingstjenester"
 BODY = "Vi jobber med å løse problemet. Feilen gjelder alle delingstjenester i produksjon."
-ENTRY = f"""    <entry>
-        <title type="html"><![CDATA[{TITLE}]]></title>
-        <id>{LINK}</id>
-        <link href="{LINK}"/>
-        <updated>2024-01-29T08:00:00.000Z</updated>
-        <content type="html"><![CDATA[<p>{BODY}</p>]]></content>
-    </entry>
-"""
+ENTRY = atom_entry(LINK, TITLE, f"<p>{BODY}</p>")
 RULES = """\
 settings:
   state_dir: {state_dir}
@@ -60,10 +52,6 @@ kommuner:
       - {{name: bot, kind: slack_bot, token: "env:MALFORM_BOT", channel: C0OSLO}}
       - {{name: epost, kind: email, to: [drift@oslo.test.localhost]}}
 """
-
-
-def fixed(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
 
 
 def _rules_problems(tmp_path: Path, malform: str) -> list[str]:
@@ -126,12 +114,7 @@ def test_poll_nynorsk_kommune_gets_nynorsk_on_slack_teams_and_email(
         )
         rules = load_rules(path)
         db = open_db(rules.settings.database)
-        baseline = build_feed(5)
-        feed.route(FEED_PATH, Route(baseline, "application/atom+xml"))
-        poll_source(db, rules, rules.sources[0], now=START)
-        new = baseline.replace(b"<entry>", ENTRY.strip().encode() + b"\n    <entry>", 1)
-        feed.route(FEED_PATH, Route(new, "application/atom+xml"))
-        report = poll_source(db, rules, rules.sources[0], now=START + timedelta(minutes=1))
+        _, report = poll_new_entry(db, rules, rules.sources[0], feed, ENTRY, START)
         assert len(report.alerts) == 5, report
         stats = drain(db, rules, now_fn=fixed(START + timedelta(minutes=2)))
         assert stats.sent == 5, (stats, slack.rejections, teams.rejections)

@@ -4,7 +4,6 @@ at night, at weekends or on 17 May, none twice, none after the resolution or the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
+from feedrun import drain_until_quiet
 
 from monitor.config.load import load_rules
 from monitor.config.types import Rules
 from monitor.deliver.reminders import duration_text, queue_reminders, resolution_span, with_duration
 from monitor.deliver.render import render_alert
-from monitor.deliver.worker import drain
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver
 from monitor.model import Alert, Category, Change, Classification, Notice, Window
 from monitor.route.recipients import route
@@ -74,17 +73,7 @@ def _commit(
 
 def _deliver(db: sqlite_utils.Database, rules: Rules, now: datetime) -> int:
     queue_reminders(db, rules, now)
-    clock, sent = now, 0
-    while True:
-        stats = drain(db, rules, now_fn=_fixed(clock))
-        sent += stats.sent
-        if stats.next_due is None or stats.next_due > now + timedelta(minutes=1):
-            return sent
-        clock = max(clock + timedelta(seconds=1), stats.next_due)
-
-
-def _fixed(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
+    return drain_until_quiet(db, rules, now)
 
 
 def test_open_error_gets_one_reminder_per_four_working_hours_in_its_thread_until_resolved(

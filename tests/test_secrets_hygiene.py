@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from feedrun import atom_entry, fixed, poll_new_entry
 
 from monitor.config.load import load_rules
 from monitor.config.types import ChannelConfig, Settings
 from monitor.deliver import SENDERS, DeliveryContext
 from monitor.deliver.worker import drain
-from monitor.demo.localserver import LocalServer, Route
+from monitor.demo.localserver import LocalServer
 from monitor.demo.receivers import SlackReceiver, SmtpReceiver, TeamsReceiver
-from monitor.demo.replay import FEED_PATH, build_feed
+from monitor.demo.replay import FEED_PATH
 from monitor.model import Message
-from monitor.pipeline import poll_source
 from monitor.redact import forget_secrets
 from monitor.service.logsetup import configure_logging
 from monitor.store import open_db
@@ -41,15 +41,11 @@ BOT_TOKEN = "xoxb-hygiene-BOTsecret-5q7w9e1r3t"
 SMTP_USER = "driftsvarsel"
 SMTP_PASSWORD = "smtpPASSWORDsecret-6y8u0i2o"
 #: A notice about "alle våre delingstjenester": error, apis ["*"], so every kommune gets it.
-ENTRY = """    <entry>
-        <title type="html"><![CDATA[Driftsproblemer på alle våre delingstjenester]]></title>
-        <id>https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/29/hygiene</id>
-        <link href="https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/29/hygiene"/>
-        <updated>2024-01-29T08:00:00.000Z</updated>
-        <content type="html"><![CDATA[<p>Vi har driftsproblemer på alle våre delingstjenester.
-Vi undersøker saken.</p>]]></content>
-    </entry>
-"""
+ENTRY = atom_entry(
+    "https://skatteetaten.github.io/api-dokumentasjon/nyheter-og-driftsvarsler/2024/01/29/hygiene",
+    "Driftsproblemer på alle våre delingstjenester",
+    "<p>Vi har driftsproblemer på alle våre delingstjenester.\nVi undersøker saken.</p>",
+)
 
 RULES = """\
 settings:
@@ -102,10 +98,6 @@ def log_buffer() -> Iterator[io.StringIO]:
     forget_secrets()
 
 
-def fixed(moment: datetime) -> Callable[[], datetime]:
-    return lambda: moment
-
-
 def secret_values(slack_ok: str, slack_500: str, slack_404: str, teams: str) -> list[str]:
     """Every secret, whole and by its distinctive part (a path or token may be logged alone)."""
     whole = [slack_ok, slack_500, slack_404, teams, BOT_TOKEN, SMTP_PASSWORD]
@@ -151,13 +143,9 @@ def test_secrets_never_appear_in_log_database_or_alert_text(
         )
         rules = load_rules(rules_path)
         db = open_db(rules.settings.database)
-        source = rules.sources[0]
-        baseline = build_feed(10)
-        feed.route(FEED_PATH, Route(baseline, "application/atom+xml"))
-        assert poll_source(db, rules, source, now=START).outcome == "baseline"
-        with_notice = baseline.replace(b"<entry>", ENTRY.strip().encode() + b"\n    <entry>", 1)
-        feed.route(FEED_PATH, Route(with_notice, "application/atom+xml"))
-        assert len(poll_source(db, rules, source, now=START + timedelta(minutes=1)).alerts) == 8
+        first, report = poll_new_entry(db, rules, rules.sources[0], feed, ENTRY, START, baseline_size=10)
+        assert first.outcome == "baseline"
+        assert len(report.alerts) == 8
 
         for hour in range(4):
             drain(db, rules, now_fn=fixed(START + timedelta(hours=hour, minutes=2)))

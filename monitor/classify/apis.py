@@ -75,6 +75,11 @@ def _opening(prepared: Prepared) -> str:
 _BARE_SETTLEMENT = re.compile(r"skatteoppgj[øe]ret", re.IGNORECASE)
 
 
+def bare_settlement(term: str) -> bool:
+    """ "skatteoppgjøret" alone: often a person's settlement, never on its own a name of the group."""
+    return _BARE_SETTLEMENT.fullmatch(term) is not None
+
+
 def _first_in_scope(vocabulary: Vocabulary, group: str, text: str) -> re.Match[str] | None:
     """The first match of the group that the notice does not name only to leave out of scope."""
     found = counted(list(vocabulary.find(group, text)), text)
@@ -163,7 +168,7 @@ def find_apis(
         # and not in an API change, which names the API it changes ("tilpasninger i
         # skatteoppgjørstjenestene ... spesifikasjon for Spesifisert summert skattegrunnlag API").
         group = _first_in_scope(vocabulary, "group_skatteoppgjor", text) if category != "api_change" else None
-        if group is not None and not _BARE_SETTLEMENT.fullmatch(group.group(0)):
+        if group is not None and not bare_settlement(group.group(0)):
             named.update((api, group.group(0)) for api in SKATTEOPPGJOR_APIS if api not in named)
         reason = ", ".join(f"'{term}' → {api}" for api, term in sorted(named.items()))
         return tuple(sorted(named)), f"apis: {reason}"

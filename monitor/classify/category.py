@@ -98,13 +98,13 @@ _API_UNCHANGED = re.compile(
     r"|\bingen\s+endring\w*\s+i\s+(?:selve\s+)?(?:api\w*|tjenest\w*|tenest\w*|grensesnitt\w*)",
     re.IGNORECASE,
 )
-_DOCUMENTATION = re.compile(r"dokumentasjon|beskriv|xsd|spesifikasjon|openapi|swagger", re.IGNORECASE)
+_DOC_WORDS = r"dokumentasjon|beskriv|xsd|spesifikasjon|openapi|swagger"
+_DOCUMENTATION = re.compile(_DOC_WORDS, re.IGNORECASE)
 _REFETCH = re.compile(r"på\s+nytt$", re.IGNORECASE)
 # What a documentation fix names: "Tabellen over feilkoder er rettet", "Skrivefeilen i eksempelet er retta".
 _FIXED_TEXT = re.compile(
-    r"\b(?:dokumentasjon\w*|tabell\w*|beskrivels\w*|eksempl?\w*|skrivefeil\w*|lenk\w*|tekst\w*|feilkode\w*|"
-    r"feltbeskriv\w*|skrivemåte\w*|stavefeil\w*|skildring\w*|døme\w*|spesifikasjon\w*|openapi\w*|swagger\w*"
-    r"|xsd\w*)",
+    rf"\b(?:{_DOC_WORDS}|tabell|eksempl?|skrivefeil|lenk|tekst|feilkode|feltbeskriv|skrivemåte|stavefeil|skildring"
+    r"|døme)",
     re.IGNORECASE,
 )
 # "Varsler om", "varsel om planlagt", "informasjon om": the word after names what notices are about.

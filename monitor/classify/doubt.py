@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, named_apis
+from monitor.classify.apis import INCIDENTS, SKATTEOPPGJOR_APIS, bare_settlement, named_apis
 from monitor.classify.category import downtime_hits, error_hits
 from monitor.classify.text import Prepared
 from monitor.classify.vocab import Vocabulary
@@ -45,12 +45,9 @@ _TOPIC_NOUNS = re.compile(
 )
 
 
-_BARE = ("skatteoppgjøret", "skatteoppgjeret")
-
-
 def _settlement(text: str, match: re.Match[str]) -> bool:
     """Whether a bare "skatteoppgjøret" speaks of someone's settlement rather than the group of APIs."""
-    if match.group(0).casefold() not in _BARE:
+    if not bare_settlement(match.group(0)):
         return False
     before, after = text[max(0, match.start() - 30) : match.start()], text[match.end() : match.end() + 16]
     return bool(_OWN_BEFORE.search(before) or _OWN_AFTER.match(after))
@@ -79,7 +76,7 @@ def api_candidates(
     if apis:
         # Beside a named API a bare "skatteoppgjeret" is what the API returns ("har trinnskatt i
         # skatteoppgjeret"), not the group: only the group's own names widen.
-        groups = [match for match in groups if match.group(0).casefold() not in _BARE]
+        groups = [match for match in groups if not bare_settlement(match.group(0))]
     if groups:
         candidates |= set(SKATTEOPPGJOR_APIS) - set(apis)
     if category in ("downtime", "error") and vocabulary.has("all_api_terms", text):

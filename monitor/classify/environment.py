@@ -99,23 +99,20 @@ def find_environment(
     prod: list[str] = []
     full = prepared.full_text
     groups = [group for group in ("both_terms", "test_terms", "prod_terms") if vocabulary.has(group, full)]
-    sentences = [sentence.text for sentence in prepared.sentences] if groups else []
-    release = category == "api_change" and _names_test(sentences, vocabulary)
+    split = (
+        [(sentence.text, _CLAUSE.split(sentence.text)) for sentence in prepared.sentences] if groups else []
+    )
+    release = category == "api_change" and _names_test(
+        [part for _, parts in split for part in parts], vocabulary
+    )
     clauses = [
-        (part, _later(text, release), _left_out_by_next(parts, index))
-        for text in sentences
-        for parts in [_CLAUSE.split(text)]
+        (part, later, _left_out_by_next(parts, index))
+        for text, parts in split
+        for later in [_later(text, release)]  # once per sentence
         for index, part in enumerate(parts)
     ]
     for text, later, left_out in clauses:
-        if category == "downtime" and _DONE_ALREADY.search(text):
-            continue  # "Testmiljøet er allerede oppgradert": not in this downtime
-        if (
-            left_out
-            or not_affected(text)
-            or _LATER_NOTICE.search(text)
-            or _NO_CHANGE.fullmatch(text.strip(" .!"))
-        ):
+        if left_out or _out_of_scope(text, category):
             continue
         both = vocabulary.first("both_terms", text) if "both_terms" in groups else None
         if both is not None:
@@ -155,10 +152,17 @@ def _left_out_by_next(parts: list[str], index: int) -> bool:
     return _PREDICATE_ONLY.match(following) is not None and not_affected(following)
 
 
-def _names_test(sentences: list[str], vocabulary: Vocabulary) -> bool:
+def _names_test(clauses: list[str], vocabulary: Vocabulary) -> bool:
     """Some clause names test and does not leave it out."""
-    clauses = (clause for sentence in sentences for clause in _CLAUSE.split(sentence))
     return any(vocabulary.has("test_terms", clause) and not not_affected(clause) for clause in clauses)
+
+
+def _out_of_scope(clause: str, category: str | None) -> bool:
+    """Not affected, only a later notice announced, "Ingen endring i produksjon" on its own, or, in a
+    downtime, already done ("Testmiljøet er allerede oppgradert")."""
+    if not_affected(clause) or _LATER_NOTICE.search(clause) or _NO_CHANGE.fullmatch(clause.strip(" .!")):
+        return True
+    return category == "downtime" and _DONE_ALREADY.search(clause) is not None
 
 
 def _later(sentence: str, release: bool) -> bool:
